@@ -1,0 +1,76 @@
+//! Start-up work for `serve`: logging, calendars, the first account.
+
+use anyhow::{Context, Result};
+use gasdesk_domain::Role;
+use gasdesk_domain::deadline::Calendars;
+use gasdesk_store::Store;
+use tracing_subscriber::EnvFilter;
+
+pub fn logging(json: bool) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if json {
+        builder.json().flatten_event(true).with_current_span(true).init();
+    } else {
+        builder.init();
+    }
+}
+
+/// The office and 24x7 calendars: the shipped official data, plus every
+/// year an administrator imported, with the company's working hours.
+pub async fn calendars(store: &dyn Store, hours: &str) -> Result<Calendars> {
+    let imported = store.calendar_years().await?;
+    gasdesk_web::calendars::build(&imported, hours).context("building the working calendar")
+}
+
+/// With no account yet, creates the administrator and prints a one-time
+/// password: there is no default password.
+pub async fn first_admin(store: &dyn Store) -> Result<()> {
+    if !store.users().await?.is_empty() {
+        return Ok(());
+    }
+    let password = gasdesk_web::auth::generate_password();
+    add_user(store, "admin", "系统管理员", Role::Admin, &password).await?;
+    println!("created the first administrator account");
+    println!("  username: admin");
+    println!("  one-time password: {password}");
+    println!("sign in at /login and add staff accounts under /admin/users");
+    Ok(())
+}
+
+pub async fn add_user(
+    store: &dyn Store,
+    username: &str,
+    display_name: &str,
+    role: Role,
+    password: &str,
+) -> Result<()> {
+    if password.chars().count() < gasdesk_web::auth::MIN_PASSWORD_CHARS {
+        anyhow::bail!(
+            "the password must have at least {} characters",
+            gasdesk_web::auth::MIN_PASSWORD_CHARS
+        );
+    }
+    let user = gasdesk_store::User {
+        id: uuid_now(),
+        username: username.to_string(),
+        display_name: display_name.to_string(),
+        role,
+        password_hash: gasdesk_web::auth::hash_password(password)
+            .map_err(|e| anyhow::anyhow!("{e}"))?,
+        active: true,
+        created_at: chrono::Utc::now(),
+    };
+    store
+        .create_user(&user)
+        .await
+        .with_context(|| format!("adding the user {username}"))
+}
+
+fn uuid_now() -> gasdesk_web::Uuid {
+    gasdesk_web::Uuid::now_v7()
+}
+
+pub async fn shutdown_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+}

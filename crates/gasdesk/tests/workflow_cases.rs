@@ -1,0 +1,282 @@
+//! The workflow cases of the shared case book that concern the 102 line,
+//! each from a fault seen in comparable systems. Times are Beijing time;
+//! expected values are the case book's.
+
+mod support;
+
+use gasdesk_domain::Role;
+use serde_json::json;
+use support::*;
+
+fn first_call() -> serde_json::Value {
+    json!({"type": "record_first_call", "confirmation": {
+        "licence_confirmed": true, "address_confirmed": true,
+        "built_by": "self_built", "completion_accepted": true}})
+}
+
+/// W07: reassignment does not reset the step deadline.
+#[tokio::test]
+async fn w07_reassignment_keeps_the_first_call_deadline() {
+    let server = TestServer::start().await;
+    let desk = server.staff("desk", "王前台", Role::ServiceStaff).await;
+    let a = server.staff("cm_a", "甲经理", Role::CustomerManager).await;
+    let b = server.staff("cm_b", "乙经理", Role::CustomerManager).await;
+    let boss = server.staff("boss", "刘主管", Role::Supervisor).await;
+
+    server.at("2026-02-13T17:30");
+    let mut body = intake("hotline", USCC[0]);
+    body["assignee"] = json!({"user_id": a.user_id, "name": ""});
+    let (status, app) = server.apply(Some(&desk), body).await;
+    assert_eq!(status, 201, "{app}");
+    let number = app["number"].as_str().unwrap().to_string();
+    assert_eq!(app["assignee"]["name"], "甲经理");
+
+    server.at("2026-02-14T08:40");
+    let to_b = json!({"type": "assign", "to": {"user_id": b.user_id, "name": ""}});
+    let (status, body) = server.act(&boss, &number, 1, to_b).await;
+    assert_eq!(status, 200, "{body}");
+
+    // A may no longer act on it.
+    server.at("2026-02-14T09:10");
+    let (status, body) = server.act(&a, &number, 2, first_call()).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["code"], "not_owner");
+
+    server.at("2026-02-14T09:20");
+    let (status, body) = server.act(&b, &number, 2, first_call()).await;
+    assert_eq!(status, 200, "{body}");
+
+    let detail = server.detail(&boss, &number).await;
+    let call = deadline(&detail, "first_call");
+    // 0.5 h on Friday, 0.5 h on the make-up Saturday.
+    assert_eq!(call["due_at"], bj_json("2026-02-14T09:00"));
+    assert_eq!(call["state"], "met_late");
+    assert_eq!(call["remaining_seconds"], -20 * 60);
+    let reassignments: Vec<_> = detail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "assigned")
+        .collect();
+    assert_eq!(reassignments.len(), 1);
+    let event = reassignments[0];
+    assert_eq!(event["actor"]["name"], "刘主管");
+    assert_eq!(event["actor"]["role"], "supervisor");
+    assert_eq!(event["payload"]["from"]["name"], "甲经理");
+    assert_eq!(event["payload"]["to"]["name"], "乙经理");
+}
+
+/// W10: two people completing the same acceptance at once.
+#[tokio::test]
+async fn w10_concurrent_acceptance_stores_one_result() {
+    let server = TestServer::start().await;
+    let cm = server.staff("cm", "李经理", Role::CustomerManager).await;
+    let p = server.staff("ops_p", "检查员P", Role::OperationsUnit).await;
+    let q = server.staff("ops_q", "检查员Q", Role::OperationsUnit).await;
+
+    server.at("2026-07-15T08:40");
+    let (_, app) = server.apply(None, intake("online", USCC[1])).await;
+    let number = app["number"].as_str().unwrap().to_string();
+    let steps = [
+        first_call(),
+        json!({"type": "verify_site", "facilities_ok": true, "source_pipe_ok": true,
+               "tie_in_point": "东侧"}),
+        json!({"type": "sign_contract", "contract_number": "GY-10"}),
+        json!({"type": "schedule_gas_on", "planned_at": bj_json("2026-07-15T10:00")}),
+    ];
+    for (i, step) in steps.into_iter().enumerate() {
+        let (status, body) = server.act(&cm, &number, i as i64 + 1, step).await;
+        assert_eq!(status, 200, "{body}");
+    }
+
+    // Both loaded version 5; both submit at 10:00.
+    server.at("2026-07-15T10:00");
+    let passed = json!({"type": "record_acceptance", "passed": true, "participants": ["P"]});
+    let failed = json!({"type": "record_acceptance", "passed": false, "participants": ["Q"],
+        "failure_cause": "company_work", "note": "leaking joint"});
+    let (r1, r2) = tokio::join!(
+        server.act(&p, &number, 5, passed),
+        server.act(&q, &number, 5, failed)
+    );
+    let statuses = [r1.0, r2.0];
+    assert!(statuses.contains(&200), "{statuses:?}");
+    assert!(statuses.contains(&409), "{statuses:?} {} {}", r1.1, r2.1);
+    let loser = if r1.0 == 409 { &r1.1 } else { &r2.1 };
+    assert_eq!(loser["code"], "version_conflict");
+
+    let detail = server.detail(&cm, &number).await;
+    let attempts = detail["application"]["acceptance_attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 1);
+    assert_eq!(attempts[0]["number"], 1);
+    let recorded = detail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "acceptance_recorded")
+        .count();
+    assert_eq!(recorded, 1);
+    let state = &detail["application"]["status"];
+    if attempts[0]["passed"] == true {
+        assert_eq!(state, "gas_on");
+    } else {
+        assert_eq!(state, "awaiting_gas_on");
+    }
+}
+
+/// W11: a double submit creates one application.
+#[tokio::test]
+async fn w11_double_submit_answers_with_the_same_number() {
+    let server = TestServer::start().await;
+    let boss = server.staff("boss", "刘主管", Role::Supervisor).await;
+    server.at("2026-01-08T11:30");
+    let mut body = intake("online", USCC[2]);
+    body["idempotency_key"] = json!("form-7f3a");
+    let (s1, first) = server.apply(None, body.clone()).await;
+    let (s2, second) = server.apply(None, body).await;
+    assert_eq!((s1, s2), (201, 200));
+    assert_eq!(first["number"], second["number"]);
+    assert_eq!(first["id"], second["id"]);
+
+    let number = first["number"].as_str().unwrap();
+    let detail = server.detail(&boss, number).await;
+    // 0.5 h before noon and 0.5 h from 14:30.
+    assert_eq!(deadline(&detail, "first_call")["due_at"], bj_json("2026-01-08T15:00"));
+    assert_eq!(detail["events"].as_array().unwrap().len(), 1);
+    let (_, report) = server
+        .send("GET", "/api/v1/reports/received?month=2026-01", Some(&boss), None)
+        .await;
+    assert_eq!(report["received"], 1);
+}
+
+/// W14: months are cut on the Asia/Shanghai date, not in UTC.
+#[tokio::test]
+async fn w14_monthly_counts_use_beijing_dates() {
+    let server = TestServer::start().await;
+    let boss = server.staff("boss", "刘主管", Role::Supervisor).await;
+    server.at("2026-03-31T23:50");
+    let (_, a) = server.apply(None, intake("online", USCC[3])).await;
+    server.at("2026-04-01T07:50");
+    let (_, b) = server.apply(None, intake("online", USCC[4])).await;
+
+    for app in [&a, &b] {
+        let detail = server.detail(&boss, app["number"].as_str().unwrap()).await;
+        assert_eq!(deadline(&detail, "first_call")["due_at"], bj_json("2026-04-01T09:30"));
+    }
+    assert_eq!(a["number"], "BZ20260331-0001");
+    assert_eq!(b["number"], "BZ20260401-0001");
+    for (month, expected) in [("2026-03", 1), ("2026-04", 1)] {
+        let path = format!("/api/v1/reports/received?month={month}");
+        let (status, report) = server.send("GET", &path, Some(&boss), None).await;
+        assert_eq!(status, 200, "{report}");
+        assert_eq!(report["received"], expected, "{month}");
+    }
+}
+
+/// W18: a late entry and a correction keep the whole history.
+#[tokio::test]
+async fn w18_corrections_and_cancellation_lose_nothing() {
+    let server = TestServer::start().await;
+    let desk = server.staff("desk", "王前台", Role::ServiceStaff).await;
+    let cm = server.staff("cm", "李经理", Role::CustomerManager).await;
+    let boss = server.staff("boss", "刘主管", Role::Supervisor).await;
+
+    server.at("2026-03-16T08:20");
+    let mut body = intake("hotline", USCC[5]);
+    body["assignee"] = json!({"user_id": cm.user_id, "name": ""});
+    let (_, app) = server.apply(Some(&desk), body).await;
+    let number = app["number"].as_str().unwrap().to_string();
+
+    // Called at 09:10, entered at 11:40.
+    server.at("2026-03-16T11:40");
+    let path = format!("/api/v1/applications/{number}/actions");
+    let late_entry = json!({"version": 1, "occurred_at": bj_json("2026-03-16T09:10"),
+        "action": first_call()});
+    let (status, body) = server.send("POST", &path, Some(&cm), Some(late_entry)).await;
+    assert_eq!(status, 200, "{body}");
+
+    // A correction may not move the time after it was entered.
+    server.at("2026-03-16T15:00");
+    let too_late = json!({"type": "correct_occurred_at", "seq": 2,
+        "occurred_at": bj_json("2026-03-16T12:00"), "reason": "x"});
+    let (status, _) = server.act(&boss, &number, 2, too_late).await;
+    assert_eq!(status, 422);
+    let correction = json!({"type": "correct_occurred_at", "seq": 2,
+        "occurred_at": bj_json("2026-03-16T09:05"), "reason": "通话记录显示 09:05 接通"});
+    let (status, body) = server.act(&boss, &number, 2, correction).await;
+    assert_eq!(status, 200, "{body}");
+
+    server.at("2026-03-17T09:00");
+    let cancel = json!({"type": "cancel", "reason": "申请人撤回"});
+    let (status, body) = server.act(&cm, &number, 3, cancel).await;
+    assert_eq!(status, 200, "{body}");
+
+    let detail = server.detail(&boss, &number).await;
+    let events = detail["events"].as_array().unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        ["submitted", "first_call_recorded", "occurred_at_corrected", "cancelled"]
+    );
+    let call = &events[1];
+    assert_eq!(call["occurred_at"], bj_json("2026-03-16T09:10"));
+    assert_eq!(call["recorded_at"], bj_json("2026-03-16T11:40"));
+    assert_eq!(call["actor"]["name"], "李经理");
+    let fix = &events[2];
+    assert_eq!(fix["recorded_at"], bj_json("2026-03-16T15:00"));
+    assert_eq!(fix["actor"]["role"], "supervisor");
+    assert_eq!(fix["payload"]["from"], bj_json("2026-03-16T09:10"));
+    assert_eq!(fix["payload"]["occurred_at"], bj_json("2026-03-16T09:05"));
+    assert_eq!(fix["payload"]["reason"], "通话记录显示 09:05 接通");
+
+    let call_deadline = deadline(&detail, "first_call");
+    assert_eq!(call_deadline["due_at"], bj_json("2026-03-16T09:30"));
+    assert_eq!(call_deadline["met_at"], bj_json("2026-03-16T09:05"));
+    assert_eq!(call_deadline["state"], "met_on_time");
+    assert_eq!(detail["application"]["status"], "cancelled");
+}
+
+/// Bad input changes nothing and answers with a stable code.
+#[tokio::test]
+async fn bad_input_is_refused_and_changes_nothing() {
+    let server = TestServer::start().await;
+    let cm = server.staff("cm", "李经理", Role::CustomerManager).await;
+    server.at("2026-03-03T10:00");
+
+    let mut bad = intake("online", "91411224MA0001AA5X");
+    let (status, body) = server.apply(None, bad.clone()).await;
+    assert_eq!((status, body["code"].as_str()), (422, Some("invalid_uscc")));
+    assert_eq!(body["field"], "uscc");
+    bad["uscc"] = json!(USCC[0]);
+    bad["phone"] = json!("call me");
+    let (status, body) = server.apply(None, bad).await;
+    assert_eq!((status, body["code"].as_str()), (422, Some("invalid_field")));
+    assert_eq!(body["field"], "phone");
+    let (status, _) = server.apply(None, intake("hotline", USCC[0])).await;
+    assert_eq!(status, 401, "hotline intake needs staff");
+
+    let (status, body) = server
+        .send("GET", "/api/v1/applications/BZ20990101-0001", Some(&cm), None)
+        .await;
+    assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
+
+    let (_, app) = server.apply(None, intake("online", USCC[0])).await;
+    let number = app["number"].as_str().unwrap().to_string();
+    let contract = json!({"type": "sign_contract", "contract_number": "GY-1"});
+    let (status, body) = server.act(&cm, &number, 1, contract).await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("action_not_allowed")));
+    let (status, body) = server.act(&cm, &number, 7, first_call()).await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("version_conflict")));
+    let future = json!({"version": 1, "occurred_at": bj_json("2026-03-03T12:00"),
+        "action": first_call()});
+    let path = format!("/api/v1/applications/{number}/actions");
+    let (status, body) = server.send("POST", &path, Some(&cm), Some(future)).await;
+    assert_eq!((status, body["code"].as_str()), (422, Some("time_in_future")));
+    let (status, _) = server
+        .send("POST", &path, Some(&cm), Some(json!({"version": 1, "action": {"type": "x"}})))
+        .await;
+    assert!(status == 400 || status == 422, "{status}");
+
+    let detail = server.detail(&cm, &number).await;
+    assert_eq!(detail["application"]["version"], 1);
+    assert_eq!(detail["events"].as_array().unwrap().len(), 1);
+}

@@ -1,0 +1,144 @@
+//! Storage behind one contract, so that every backend behaves the same.
+//!
+//! Every write is one transaction: an application's new state and the events
+//! that record the change land together or not at all, and a change made
+//! against a version that is no longer current is refused as a conflict.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use gasdesk_domain::Role;
+use gasdesk_domain::application::{Application, Status};
+use gasdesk_domain::event::{Event, NewEvent};
+use gasdesk_domain::registry::BusinessLicence;
+use uuid::Uuid;
+
+mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+/// Storage failures. Only `Conflict`, `Duplicate` and `NotFound` are
+/// expected in normal use; the rest are faults of the backend.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the record changed meanwhile")]
+    Conflict,
+    #[error("{0} already exists")]
+    Duplicate(&'static str),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("stored data could not be read: {0}")]
+    Corrupt(String),
+    #[error("unsupported database url (expected sqlite:...)")]
+    UnsupportedUrl,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The outcome of creating an application with an idempotency key.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Created {
+    New(Application),
+    /// The key was used before: this is the application it created.
+    Existing(Application),
+}
+
+impl Created {
+    pub fn application(&self) -> &Application {
+        match self {
+            Created::New(a) | Created::Existing(a) => a,
+        }
+    }
+}
+
+/// A staff account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub password_hash: String,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Which open applications a worklist shows.
+#[derive(Debug, Clone, Default)]
+pub struct WorklistQuery {
+    /// Only these statuses; empty means every open status.
+    pub statuses: Vec<Status>,
+    /// Only those assigned to this user.
+    pub assignee: Option<Uuid>,
+    /// Also those assigned to nobody (the pool), with `assignee`.
+    pub include_unassigned: bool,
+    pub limit: i64,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Creates an application and its first event. The store gives it its
+    /// number (`application_number` of its local acceptance date and the
+    /// day's next running number). With a key seen before, nothing is
+    /// written and the earlier application is returned.
+    async fn create_application(
+        &self,
+        application: &Application,
+        event: &NewEvent,
+        idempotency_key: Option<&str>,
+    ) -> Result<Created>;
+
+    /// Saves a changed application with the events that record the change.
+    /// `application.version` is the new version; the stored one must be the
+    /// one before it, or nothing is written and `Conflict` is returned.
+    async fn save_change(&self, application: &Application, events: &[NewEvent])
+    -> Result<Vec<Event>>;
+
+    async fn application(&self, id: Uuid) -> Result<Option<Application>>;
+    async fn application_by_number(&self, number: &str) -> Result<Option<Application>>;
+    async fn events(&self, application_id: Uuid) -> Result<Vec<Event>>;
+    /// Open applications ordered by their earliest open deadline.
+    async fn worklist(&self, query: &WorklistQuery) -> Result<Vec<Application>>;
+    /// Applications accepted in `[from, to)`.
+    async fn count_accepted(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<i64>;
+
+    async fn create_user(&self, user: &User) -> Result<()>;
+    async fn user(&self, id: Uuid) -> Result<Option<User>>;
+    async fn user_by_username(&self, username: &str) -> Result<Option<User>>;
+    async fn users(&self) -> Result<Vec<User>>;
+    async fn set_password(&self, id: Uuid, password_hash: &str) -> Result<()>;
+
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: Uuid,
+        created_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// The active user of an unexpired session.
+    async fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>>;
+    async fn delete_session(&self, token_hash: &str) -> Result<()>;
+
+    /// Inserts or replaces registry records; returns how many were written.
+    async fn import_licences(&self, licences: &[BusinessLicence], now: DateTime<Utc>)
+    -> Result<usize>;
+    async fn licence(&self, uscc: &str) -> Result<Option<BusinessLicence>>;
+
+    /// Keeps an imported holiday arrangement (its source JSON).
+    async fn save_calendar_year(&self, year: i32, source: &str, now: DateTime<Utc>)
+    -> Result<()>;
+    async fn calendar_years(&self) -> Result<Vec<String>>;
+}
+
+/// Opens the store a database URL names, creating and migrating it.
+pub async fn connect(url: &str) -> Result<std::sync::Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        return Ok(std::sync::Arc::new(SqliteStore::open(url).await?));
+    }
+    // TODO: PostgreSQL is the next backend (its own issue); until then a
+    // postgres:// URL is refused plainly rather than half-supported.
+    Err(StoreError::UnsupportedUrl)
+}

@@ -1,0 +1,523 @@
+//! The embedded default: one SQLite file, set up for a server.
+//!
+//! WAL lets readers go on while one writer writes; every write transaction
+//! starts with `BEGIN IMMEDIATE` so that it queues on the busy timeout
+//! instead of failing when it first writes.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Asia::Shanghai;
+use gasdesk_domain::application::{Actor, Application, Status};
+use gasdesk_domain::event::{Event, NewEvent};
+use gasdesk_domain::registry::{BusinessLicence, LicenceStatus};
+use gasdesk_domain::uscc::Uscc;
+use gasdesk_domain::{Channel, Role, application_number};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
+use uuid::Uuid;
+
+use crate::{Created, Result, Store, StoreError, User, WorklistQuery};
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) and migrates the database at `url`.
+    pub async fn open(url: &str) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+        Ok(SqliteStore { pool })
+    }
+
+    async fn write(&self) -> Result<Transaction<'static, Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+fn application_from_row(row: &SqliteRow) -> Result<Application> {
+    let state: String = row.try_get("state")?;
+    let mut app: Application = serde_json::from_str(&state).map_err(corrupt)?;
+    app.version = row.try_get("version")?;
+    Ok(app)
+}
+
+fn event_from_row(row: &SqliteRow) -> Result<Event> {
+    let parse_uuid = |s: Option<String>| s.map(|s| Uuid::parse_str(&s)).transpose();
+    let role: Option<String> = row.try_get("actor_role")?;
+    let channel: String = row.try_get("channel")?;
+    let payload: String = row.try_get("payload")?;
+    Ok(Event {
+        application_id: Uuid::parse_str(&row.try_get::<String, _>("application_id")?)
+            .map_err(corrupt)?,
+        seq: row.try_get("seq")?,
+        event: NewEvent {
+            kind: row.try_get("kind")?,
+            actor: Actor {
+                user_id: parse_uuid(row.try_get("actor_id")?).map_err(corrupt)?,
+                name: row.try_get("actor_name")?,
+                role: role.map(|r| Role::from_str(&r)).transpose().map_err(corrupt)?,
+            },
+            channel: Channel::from_str(&channel).map_err(corrupt)?,
+            occurred_at: row.try_get("occurred_at")?,
+            recorded_at: row.try_get("recorded_at")?,
+            payload: serde_json::from_str(&payload).map_err(corrupt)?,
+        },
+    })
+}
+
+fn user_from_row(row: &SqliteRow) -> Result<User> {
+    let role: String = row.try_get("role")?;
+    Ok(User {
+        id: Uuid::parse_str(&row.try_get::<String, _>("id")?).map_err(corrupt)?,
+        username: row.try_get("username")?,
+        display_name: row.try_get("display_name")?,
+        role: Role::from_str(&role).map_err(corrupt)?,
+        password_hash: row.try_get("password_hash")?,
+        active: row.try_get("active")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn licence_from_row(row: &SqliteRow) -> Result<BusinessLicence> {
+    let uscc: String = row.try_get("uscc")?;
+    let status: String = row.try_get("status")?;
+    let registered_on: Option<String> = row.try_get("registered_on")?;
+    Ok(BusinessLicence {
+        uscc: Uscc::parse(&uscc).map_err(corrupt)?,
+        name: row.try_get("name")?,
+        legal_representative: row.try_get("legal_representative")?,
+        address: row.try_get("address")?,
+        registered_on: registered_on
+            .map(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d"))
+            .transpose()
+            .map_err(corrupt)?,
+        status: LicenceStatus::from_str(&status).map_err(corrupt)?,
+    })
+}
+
+async fn insert_events(
+    tx: &mut Transaction<'static, Sqlite>,
+    application_id: Uuid,
+    first_seq: i64,
+    events: &[NewEvent],
+) -> Result<Vec<Event>> {
+    let mut stored = Vec::with_capacity(events.len());
+    for (i, e) in events.iter().enumerate() {
+        let seq = first_seq + i as i64;
+        sqlx::query(
+            "INSERT INTO events (application_id, seq, kind, actor_id, actor_name, actor_role,
+                channel, occurred_at, recorded_at, payload)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(application_id.to_string())
+        .bind(seq)
+        .bind(&e.kind)
+        .bind(e.actor.user_id.map(|u| u.to_string()))
+        .bind(&e.actor.name)
+        .bind(e.actor.role.map(|r| r.as_str()))
+        .bind(e.channel.as_str())
+        .bind(e.occurred_at)
+        .bind(e.recorded_at)
+        .bind(e.payload.to_string())
+        .execute(&mut **tx)
+        .await?;
+        stored.push(Event {
+            application_id,
+            seq,
+            event: e.clone(),
+        });
+    }
+    Ok(stored)
+}
+
+fn state_json(app: &Application) -> Result<String> {
+    serde_json::to_string(app).map_err(corrupt)
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_application(
+        &self,
+        application: &Application,
+        event: &NewEvent,
+        idempotency_key: Option<&str>,
+    ) -> Result<Created> {
+        let mut tx = self.write().await?;
+
+        if let Some(key) = idempotency_key {
+            let existing = sqlx::query("SELECT state, version FROM applications WHERE idempotency_key = ?")
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if let Some(row) = existing {
+                return Ok(Created::Existing(application_from_row(&row)?));
+            }
+        }
+
+        let day = application
+            .accepted_at
+            .with_timezone(&Shanghai)
+            .date_naive();
+        let running: i64 = sqlx::query(
+            "INSERT INTO application_counters (day, last) VALUES (?, 1)
+             ON CONFLICT (day) DO UPDATE SET last = last + 1 RETURNING last",
+        )
+        .bind(day.to_string())
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("last")?;
+        let mut app = application.clone();
+        app.number = application_number(day, running);
+        app.version = 1;
+
+        sqlx::query(
+            "INSERT INTO applications (id, number, line, channel, status, assignee_id, phone,
+                accepted_at, next_due_at, idempotency_key, version, state, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(app.id.to_string())
+        .bind(&app.number)
+        .bind(app.line.as_str())
+        .bind(app.channel.as_str())
+        .bind(app.status.as_str())
+        .bind(app.assignee.as_ref().map(|a| a.user_id.to_string()))
+        .bind(&app.applicant.phone)
+        .bind(app.accepted_at)
+        .bind(app.next_due_at())
+        .bind(idempotency_key)
+        .bind(app.version)
+        .bind(state_json(&app)?)
+        .bind(event.recorded_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match is_unique_violation(&e) {
+            true => StoreError::Duplicate("application"),
+            false => e.into(),
+        })?;
+        insert_events(&mut tx, app.id, 1, std::slice::from_ref(event)).await?;
+
+        tx.commit().await?;
+        Ok(Created::New(app))
+    }
+
+    async fn save_change(
+        &self,
+        application: &Application,
+        events: &[NewEvent],
+    ) -> Result<Vec<Event>> {
+        let app = application;
+        let recorded_at = events.first().map(|e| e.recorded_at).unwrap_or_else(Utc::now);
+        let mut tx = self.write().await?;
+
+        let updated = sqlx::query(
+            "UPDATE applications SET status = ?, line = ?, assignee_id = ?, next_due_at = ?,
+                version = ?, state = ?, updated_at = ?
+             WHERE id = ? AND version = ?",
+        )
+        .bind(app.status.as_str())
+        .bind(app.line.as_str())
+        .bind(app.assignee.as_ref().map(|a| a.user_id.to_string()))
+        .bind(app.next_due_at())
+        .bind(app.version)
+        .bind(state_json(app)?)
+        .bind(recorded_at)
+        .bind(app.id.to_string())
+        .bind(app.version - 1)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            return Err(StoreError::Conflict);
+        }
+        let last: i64 = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS last FROM events WHERE application_id = ?")
+            .bind(app.id.to_string())
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("last")?;
+        let stored = insert_events(&mut tx, app.id, last + 1, events).await?;
+
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn application(&self, id: Uuid) -> Result<Option<Application>> {
+        sqlx::query("SELECT state, version FROM applications WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(application_from_row)
+            .transpose()
+    }
+
+    async fn application_by_number(&self, number: &str) -> Result<Option<Application>> {
+        sqlx::query("SELECT state, version FROM applications WHERE number = ?")
+            .bind(number)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(application_from_row)
+            .transpose()
+    }
+
+    async fn events(&self, application_id: Uuid) -> Result<Vec<Event>> {
+        sqlx::query("SELECT * FROM events WHERE application_id = ? ORDER BY seq")
+            .bind(application_id.to_string())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(event_from_row)
+            .collect()
+    }
+
+    async fn worklist(&self, query: &WorklistQuery) -> Result<Vec<Application>> {
+        let statuses: Vec<Status> = if query.statuses.is_empty() {
+            Status::ALL.into_iter().filter(|s| !s.is_closed()).collect()
+        } else {
+            query.statuses.clone()
+        };
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "SELECT state, version FROM applications WHERE status IN (",
+        );
+        let mut list = q.separated(", ");
+        for s in &statuses {
+            list.push_bind(s.as_str());
+        }
+        q.push(")");
+        if let Some(assignee) = query.assignee {
+            q.push(" AND (assignee_id = ");
+            q.push_bind(assignee.to_string());
+            if query.include_unassigned {
+                q.push(" OR assignee_id IS NULL");
+            }
+            q.push(")");
+        }
+        q.push(" ORDER BY next_due_at IS NULL, next_due_at, accepted_at LIMIT ");
+        q.push_bind(if query.limit > 0 { query.limit } else { 500 });
+        q.build()
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(application_from_row)
+            .collect()
+    }
+
+    async fn count_accepted(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<i64> {
+        Ok(sqlx::query(
+            "SELECT COUNT(*) AS n FROM applications WHERE accepted_at >= ? AND accepted_at < ?",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?)
+    }
+
+    async fn create_user(&self, user: &User) -> Result<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO users (id, username, display_name, role, password_hash, active,
+                created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(user.id.to_string())
+        .bind(&user.username)
+        .bind(&user.display_name)
+        .bind(user.role.as_str())
+        .bind(&user.password_hash)
+        .bind(user.active)
+        .bind(user.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match is_unique_violation(&e) {
+            true => StoreError::Duplicate("user"),
+            false => e.into(),
+        })?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn user(&self, id: Uuid) -> Result<Option<User>> {
+        sqlx::query("SELECT * FROM users WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(user_from_row)
+            .transpose()
+    }
+
+    async fn user_by_username(&self, username: &str) -> Result<Option<User>> {
+        sqlx::query("SELECT * FROM users WHERE username = ?")
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(user_from_row)
+            .transpose()
+    }
+
+    async fn users(&self) -> Result<Vec<User>> {
+        sqlx::query("SELECT * FROM users ORDER BY role, username")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(user_from_row)
+            .collect()
+    }
+
+    async fn set_password(&self, id: Uuid, password_hash: &str) -> Result<()> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(password_hash)
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("user"));
+        }
+        // A new password ends every session opened with the old one.
+        sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: Uuid,
+        created_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
+            .bind(created_at)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at)
+             VALUES (?, ?, ?, ?)",
+        )
+        .bind(token_hash)
+        .bind(user_id.to_string())
+        .bind(created_at)
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn session_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>> {
+        sqlx::query(
+            "SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = 1",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(user_from_row)
+        .transpose()
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+            .bind(token_hash)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn import_licences(
+        &self,
+        licences: &[BusinessLicence],
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        let mut tx = self.write().await?;
+        for l in licences {
+            sqlx::query(
+                "INSERT INTO business_licences (uscc, name, legal_representative, address,
+                    registered_on, status, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (uscc) DO UPDATE SET name = excluded.name,
+                    legal_representative = excluded.legal_representative,
+                    address = excluded.address, registered_on = excluded.registered_on,
+                    status = excluded.status, imported_at = excluded.imported_at",
+            )
+            .bind(l.uscc.as_str())
+            .bind(&l.name)
+            .bind(&l.legal_representative)
+            .bind(&l.address)
+            .bind(l.registered_on.map(|d| d.to_string()))
+            .bind(l.status.as_str())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(licences.len())
+    }
+
+    async fn licence(&self, uscc: &str) -> Result<Option<BusinessLicence>> {
+        sqlx::query("SELECT * FROM business_licences WHERE uscc = ?")
+            .bind(uscc)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(licence_from_row)
+            .transpose()
+    }
+
+    async fn save_calendar_year(&self, year: i32, source: &str, now: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO calendar_years (year, source, imported_at) VALUES (?, ?, ?)
+             ON CONFLICT (year) DO UPDATE SET source = excluded.source,
+                imported_at = excluded.imported_at",
+        )
+        .bind(year)
+        .bind(source)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn calendar_years(&self) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT source FROM calendar_years ORDER BY year")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| r.try_get("source").map_err(StoreError::from))
+            .collect()
+    }
+}

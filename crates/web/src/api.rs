@@ -1,0 +1,336 @@
+//! The JSON HTTP API. Each handler's doc comment is its summary in the
+//! OpenAPI document served at `/openapi.json`.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use chrono::{DateTime, Utc};
+use gasdesk_domain::Role;
+use gasdesk_domain::application::{Actor, Application};
+use gasdesk_domain::connection::{Action, Command, Intake};
+use gasdesk_store::{Created, User};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::{self, MaybeStaff, Staff};
+use crate::error::{AppError, ErrorBody};
+use crate::service::{self, Detail, WorkItem};
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "gasdesk API",
+        description = "Gas connection service: intake, steps, deadlines in working time."
+    ),
+    paths(
+        submit_application,
+        get_application,
+        take_action,
+        worklist,
+        track,
+        login,
+        logout,
+        customer_managers,
+        create_user,
+        received_report,
+    ),
+    components(schemas(ErrorBody))
+)]
+pub struct ApiDoc;
+
+/// A JSON body whose rejection is an API error with a stable code, like
+/// every other failure.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(AppError))]
+pub struct Json<T>(pub T);
+
+impl<T: Serialize> axum::response::IntoResponse for Json<T> {
+    fn into_response(self) -> axum::response::Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+impl From<JsonRejection> for AppError {
+    fn from(_: JsonRejection) -> Self {
+        AppError::BadRequest("bad_json")
+    }
+}
+
+/// An application as taken at intake.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SubmitRequest {
+    #[serde(flatten)]
+    pub intake: Intake,
+    /// The same key sent again returns the first application (double submit).
+    pub idempotency_key: Option<String>,
+}
+
+/// Intake. The online channel needs no account; counter and hotline intake
+/// is entered by signed-in staff. A repeated `Idempotency-Key` (header or
+/// field) answers 200 with the application created the first time.
+#[utoipa::path(
+    post, path = "/api/v1/applications", request_body = SubmitRequest,
+    responses(
+        (status = 201, description = "Created", body = Application),
+        (status = 200, description = "Already submitted with this key", body = Application),
+        (status = 422, description = "Invalid input", body = ErrorBody),
+        (status = 401, description = "Counter or hotline intake without a session", body = ErrorBody),
+    )
+)]
+pub async fn submit_application(
+    State(state): State<AppState>,
+    MaybeStaff(staff): MaybeStaff,
+    headers: HeaderMap,
+    Json(request): Json<SubmitRequest>,
+) -> Result<(StatusCode, Json<Application>), AppError> {
+    let actor = match (&staff, request.intake.channel) {
+        (Some(staff), _) => staff.actor(),
+        (None, gasdesk_domain::Channel::Online) => {
+            Actor::applicant(&request.intake.contact_name)
+        }
+        (None, _) => return Err(AppError::Unauthorized),
+    };
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or(request.idempotency_key);
+
+    let created = service::submit(&state, &request.intake, &actor, key.as_deref()).await?;
+
+    Ok(match created {
+        Created::New(a) => (StatusCode::CREATED, Json(a)),
+        Created::Existing(a) => (StatusCode::OK, Json(a)),
+    })
+}
+
+/// One application with its deadlines and its full timeline.
+#[utoipa::path(
+    get, path = "/api/v1/applications/{number}",
+    params(("number" = String, Path, description = "Application number")),
+    responses(
+        (status = 200, body = Detail),
+        (status = 404, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+    )
+)]
+pub async fn get_application(
+    State(state): State<AppState>,
+    _staff: Staff,
+    Path(number): Path<String>,
+) -> Result<Json<Detail>, AppError> {
+    Ok(Json(service::detail(&state, &number).await?))
+}
+
+/// An action on an application, made against the version the client saw.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ActionRequest {
+    /// The application's version as loaded; another current version is a
+    /// conflict (409 `version_conflict`).
+    pub version: i64,
+    /// When it happened, if not now (RFC 3339).
+    pub occurred_at: Option<DateTime<Utc>>,
+    pub action: Action,
+}
+
+/// Takes an action allowed by the application's current step.
+#[utoipa::path(
+    post, path = "/api/v1/applications/{number}/actions", request_body = ActionRequest,
+    params(("number" = String, Path, description = "Application number")),
+    responses(
+        (status = 200, description = "The application after the action", body = Application),
+        (status = 409, description = "Stale version or step does not allow it", body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+pub async fn take_action(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(number): Path<String>,
+    Json(request): Json<ActionRequest>,
+) -> Result<Json<Application>, AppError> {
+    let command = Command {
+        action: request.action,
+        occurred_at: request.occurred_at,
+        version: request.version,
+    };
+    Ok(Json(service::act(&state, &number, command, &staff).await?))
+}
+
+/// The signed-in staff member's worklist, most urgent deadline first.
+#[utoipa::path(
+    get, path = "/api/v1/worklist",
+    responses((status = 200, body = Vec<WorkItem>), (status = 401, body = ErrorBody))
+)]
+pub async fn worklist(
+    State(state): State<AppState>,
+    staff: Staff,
+) -> Result<Json<Vec<WorkItem>>, AppError> {
+    Ok(Json(service::worklist(&state, &staff).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct TrackQuery {
+    pub number: String,
+    pub phone: String,
+}
+
+/// The applicant's tracking view, by application number and phone.
+#[utoipa::path(
+    get, path = "/api/v1/track", params(TrackQuery),
+    responses((status = 200, body = Detail), (status = 404, body = ErrorBody))
+)]
+pub async fn track(
+    State(state): State<AppState>,
+    Query(q): Query<TrackQuery>,
+) -> Result<Json<Detail>, AppError> {
+    Ok(Json(service::track(&state, &q.number, &q.phone).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffView {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+impl From<&User> for StaffView {
+    fn from(u: &User) -> Self {
+        StaffView {
+            id: u.id,
+            username: u.username.clone(),
+            display_name: u.display_name.clone(),
+            role: u.role,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// Send as `Authorization: Bearer TOKEN`.
+    pub token: String,
+    pub user: StaffView,
+}
+
+/// Signs in and returns a session token.
+#[utoipa::path(
+    post, path = "/api/v1/session", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody))
+)]
+pub async fn login(
+    State(state): State<AppState>,
+    Json(request): Json<LoginRequest>,
+) -> Result<Json<LoginResponse>, AppError> {
+    let (user, token) = auth::login(&state, &request.username, &request.password).await?;
+    Ok(Json(LoginResponse {
+        token,
+        user: StaffView::from(&user),
+    }))
+}
+
+/// Ends the session of the bearer token.
+#[utoipa::path(delete, path = "/api/v1/session", responses((status = 204)))]
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<StatusCode, AppError> {
+    let bearer = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string);
+    if let Some(token) = bearer.or_else(|| auth::token_of(&headers)) {
+        state.store.delete_session(&auth::token_hash(&token)).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Active customer managers, to hand over or assign to.
+#[utoipa::path(
+    get, path = "/api/v1/customer-managers",
+    responses((status = 200, body = Vec<StaffView>), (status = 401, body = ErrorBody))
+)]
+pub async fn customer_managers(
+    State(state): State<AppState>,
+    _staff: Staff,
+) -> Result<Json<Vec<StaffView>>, AppError> {
+    Ok(Json(service::customer_managers(&state).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewUserRequest {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// At least 12 characters.
+    pub password: String,
+}
+
+/// Creates a staff account (administrators only).
+#[utoipa::path(
+    post, path = "/api/v1/users", request_body = NewUserRequest,
+    responses(
+        (status = 201, body = StaffView),
+        (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+    )
+)]
+pub async fn create_user(
+    State(state): State<AppState>,
+    staff: Staff,
+    Json(request): Json<NewUserRequest>,
+) -> Result<(StatusCode, Json<StaffView>), AppError> {
+    if !staff.is(&[Role::Admin]) {
+        return Err(AppError::Domain(gasdesk_domain::DomainError::Forbidden));
+    }
+    let user = service::create_user(
+        &state,
+        &request.username,
+        &request.display_name,
+        request.role,
+        &request.password,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(StaffView::from(&user))))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct MonthQuery {
+    /// `YYYY-MM`; the month is cut on Asia/Shanghai dates.
+    pub month: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReceivedReport {
+    pub month: String,
+    /// Applications accepted in the month, on every channel.
+    pub received: i64,
+}
+
+/// Applications received in a month (Beijing time).
+#[utoipa::path(
+    get, path = "/api/v1/reports/received", params(MonthQuery),
+    responses((status = 200, body = ReceivedReport), (status = 400, body = ErrorBody))
+)]
+pub async fn received_report(
+    State(state): State<AppState>,
+    _staff: Staff,
+    Query(q): Query<MonthQuery>,
+) -> Result<Json<ReceivedReport>, AppError> {
+    let received = service::received_in_month(&state, &q.month).await?;
+    Ok(Json(ReceivedReport {
+        month: q.month,
+        received,
+    }))
+}

@@ -1,0 +1,200 @@
+//! Chinese text for what people see: names of statuses, channels, roles,
+//! actions and events, and one sentence per error code.
+
+use gasdesk_domain::application::Status;
+use gasdesk_domain::deadline::DeadlineState;
+use gasdesk_domain::{Channel, DomainError, Role};
+
+use crate::error::AppError;
+
+pub fn status(s: Status) -> &'static str {
+    match s {
+        Status::AwaitingHandover => "待转交客户经理",
+        Status::AwaitingFirstCall => "待客户经理电话联系",
+        Status::AwaitingVerification => "待现场核实",
+        Status::AwaitingContract => "待签订供用气合同",
+        Status::AwaitingGasOn => "待验收通气",
+        Status::GasOn => "已通气",
+        Status::RoutedOneStop => "已转一站式服务",
+        Status::Cancelled => "已撤销",
+    }
+}
+
+pub fn channel(c: Channel) -> &'static str {
+    match c {
+        Channel::ServiceCenter => "县行政服务中心",
+        Channel::BusinessHall => "公司营业厅",
+        Channel::Online => "网上营业厅",
+        Channel::Hotline => "热线电话",
+        Channel::Office => "后台办理",
+    }
+}
+
+pub fn role(r: Role) -> &'static str {
+    match r {
+        Role::ServiceStaff => "服务人员",
+        Role::CustomerManager => "客户经理",
+        Role::Designer => "设计人员",
+        Role::ConstructionUnit => "施工单位",
+        Role::OperationsUnit => "运行管理单位",
+        Role::Supervisor => "一站式服务基地主管",
+        Role::Admin => "系统管理员",
+    }
+}
+
+pub fn action(kind: &str) -> &'static str {
+    match kind {
+        "hand_over" => "转交客户经理",
+        "assign" => "接单 / 指派",
+        "record_first_call" => "登记首次电话联系",
+        "verify_site" => "登记现场核实",
+        "sign_contract" => "签订供用气合同",
+        "schedule_gas_on" => "列入通气计划",
+        "record_acceptance" => "登记验收通气点火",
+        "correct_occurred_at" => "更正发生时间",
+        "cancel" => "撤销申请",
+        "add_note" => "添加备注",
+        _ => "操作",
+    }
+}
+
+pub fn event(kind: &str) -> &'static str {
+    match kind {
+        "submitted" => "受理报装申请",
+        "handed_over" => "转交客户经理",
+        "assigned" => "接单 / 指派",
+        "first_call_recorded" => "首次电话联系",
+        "site_verified" => "现场核实",
+        "contract_signed" => "签订供用气合同",
+        "gas_on_scheduled" => "列入通气计划",
+        "acceptance_recorded" => "验收通气点火",
+        "occurred_at_corrected" => "更正发生时间",
+        "cancelled" => "撤销申请",
+        "note_added" => "备注",
+        _ => "事件",
+    }
+}
+
+pub fn deadline_state(s: DeadlineState) -> &'static str {
+    match s {
+        DeadlineState::OnTime => "正常",
+        DeadlineState::DueSoon => "即将到期",
+        DeadlineState::Overdue => "已超时",
+        DeadlineState::MetOnTime => "按时完成",
+        DeadlineState::MetLate => "超时完成",
+    }
+}
+
+pub fn field(name: &str) -> &'static str {
+    match name {
+        "organisation" => "单位名称",
+        "contact_name" => "联系人",
+        "phone" => "联系电话",
+        "uscc" => "统一社会信用代码",
+        "site_address" => "用气地址",
+        "channel" => "受理渠道",
+        "tie_in_point" => "碰接点位置",
+        "rectification_advice" => "整改建议",
+        "excavation_approvals" => "开挖审批要求",
+        "contract_number" => "合同编号",
+        "participants" => "参加人员",
+        "failure_cause" => "不合格原因",
+        "reason" => "原因",
+        "text" => "备注内容",
+        "note" => "备注",
+        "occurred_at" => "发生时间",
+        "planned_at" => "计划通气时间",
+        "to" => "客户经理",
+        _ => "填写内容",
+    }
+}
+
+/// Working seconds as people read them: "3小时20分".
+pub fn working_time(seconds: i64) -> String {
+    let sign = if seconds < 0 { "超时" } else { "" };
+    let s = seconds.abs();
+    let (h, m) = (s / 3600, s % 3600 / 60);
+    match (h, m) {
+        (0, m) => format!("{sign}{m}分钟"),
+        (h, 0) => format!("{sign}{h}小时"),
+        (h, m) => format!("{sign}{h}小时{m}分"),
+    }
+}
+
+pub fn error_message(e: &AppError) -> String {
+    match e {
+        AppError::Domain(d) => domain_message(d),
+        AppError::NotFound => "未找到该记录，请核对编号。".into(),
+        AppError::Unauthorized => "请先登录。".into(),
+        AppError::BadCredentials => "用户名或密码不正确。".into(),
+        AppError::Conflict => "该申请已被他人更新，请刷新页面后重试。".into(),
+        AppError::BadRequest(code) => match *code {
+            "username_taken" => "用户名已存在。".into(),
+            "bad_time" => "时间格式不正确，请按“2026-03-03 10:30”填写。".into(),
+            "bad_form" => "提交的内容不完整或格式不正确，请检查后重试。".into(),
+            "unknown_user" => "所选人员不存在或不是客户经理。".into(),
+            "weak_password" => "密码至少需要 12 个字符。".into(),
+            "bad_json" => "请求内容不是有效的 JSON，或缺少必填项。".into(),
+            "bad_month" => "月份格式不正确，应为“2026-03”。".into(),
+            "bad_idempotency_key" => "重复提交标识过长。".into(),
+            _ => "请求格式不正确。".into(),
+        },
+        AppError::Internal(_) => "系统暂时无法处理，请稍后再试；已保存的内容不受影响。".into(),
+    }
+}
+
+fn domain_message(d: &DomainError) -> String {
+    match d {
+        DomainError::InvalidField { field: f } => format!("“{}”未填写或格式不正确。", field(f)),
+        DomainError::InvalidUscc(_) => {
+            "统一社会信用代码不正确：应为 18 位，且校验位须符合国家标准，请核对。".into()
+        }
+        DomainError::Forbidden => "您的岗位无权进行此操作。".into(),
+        DomainError::NotOwner => "该申请由其他客户经理负责，请联系主管改派。".into(),
+        DomainError::ActionNotAllowed { status: s, .. } => {
+            format!("申请当前处于“{}”，不能进行此操作。", status(*s))
+        }
+        DomainError::VersionConflict { .. } => {
+            "该申请已被他人更新，请刷新页面后重试。".into()
+        }
+        DomainError::TimeInFuture => "发生时间不能晚于当前时间。".into(),
+        DomainError::TimeBeforeAcceptance => "时间不能早于申请受理时间。".into(),
+        DomainError::NotScheduled => "请先将该申请列入通气计划。".into(),
+        DomainError::EventNotFound => "未找到要更正的记录。".into(),
+        DomainError::NotCorrectable => "该记录的时间不能更正。".into(),
+        DomainError::RulebookIncomplete(_) => "服务规则配置不完整，请联系管理员。".into(),
+        DomainError::Calendar(_) => {
+            "工作日历缺少所需年份的放假安排，请管理员导入后重试。".into()
+        }
+    }
+}
+
+pub fn built_by(b: gasdesk_domain::application::BuiltBy) -> &'static str {
+    use gasdesk_domain::application::BuiltBy;
+    match b {
+        BuiltBy::SelfBuilt => "用户自建",
+        BuiltBy::CompanyBuilt => "委托燃气公司代建",
+    }
+}
+
+pub fn failure_cause(c: gasdesk_domain::application::FailureCause) -> &'static str {
+    use gasdesk_domain::application::FailureCause;
+    match c {
+        FailureCause::ApplicantEquipment => "用户设备原因",
+        FailureCause::UnsafeEnvironment => "用气环境不安全",
+        FailureCause::CompanyWork => "公司施工原因",
+    }
+}
+
+pub fn service_line(l: gasdesk_domain::rulebook::ServiceLine) -> &'static str {
+    use gasdesk_domain::rulebook::ServiceLine;
+    match l {
+        ServiceLine::Connection102 => "燃气报装“102”标准",
+        ServiceLine::OneStop => "一站式服务",
+        ServiceLine::NewCommunity => "新建住宅小区燃气预埋",
+    }
+}
+
+pub fn yes_no(b: bool) -> &'static str {
+    if b { "是" } else { "否" }
+}
