@@ -356,7 +356,7 @@ pub fn available_actions(app: &Application, actor: &Actor) -> Vec<&'static str> 
         .iter()
         .copied()
         .filter(|kind| {
-            let probe = probe_action(kind);
+            let probe = probe_action(kind, actor);
             allowed_in(&probe, app.status)
                 && actor.has_role(roles_for(&probe))
                 && owner_check(app, &probe, actor).is_ok()
@@ -364,9 +364,11 @@ pub fn available_actions(app: &Application, actor: &Actor) -> Vec<&'static str> 
         .collect()
 }
 
-fn probe_action(kind: &str) -> Action {
+/// A stand-in for an action of `kind`, to ask whether it would be allowed;
+/// an assignment names the actor, as taking an order from the pool does.
+fn probe_action(kind: &str, actor: &Actor) -> Action {
     let nobody = StaffRef {
-        user_id: Uuid::nil(),
+        user_id: actor.user_id.unwrap_or_default(),
         name: String::new(),
     };
     match kind {
@@ -690,4 +692,109 @@ pub fn latest_occurred_at(history: &[Event], seq: i64) -> DateTime<Utc> {
         })
         .next_back()
         .unwrap_or(original)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn staff(role: Role) -> Actor {
+        Actor::staff(Uuid::from_u128(7), "某人", role)
+    }
+
+    fn application(status: Status, assignee: Option<u128>) -> Application {
+        Application {
+            id: Uuid::nil(),
+            number: "BZ20260303-0001".into(),
+            line: ServiceLine::Connection102,
+            channel: Channel::Online,
+            status,
+            applicant: Applicant {
+                organisation: "甲".into(),
+                contact_name: "张".into(),
+                phone: "13800138000".into(),
+                uscc: "91411224MA0001AA5Y".into(),
+                site_address: "城关".into(),
+            },
+            readiness: Readiness {
+                source_pipeline_ready: true,
+                facilities_ready: true,
+                built_by: BuiltBy::SelfBuilt,
+            },
+            licence: LicenceCheck::ToConfirmByPhone,
+            accepted_at: DateTime::<Utc>::MIN_UTC,
+            assignee: assignee.map(|id| StaffRef {
+                user_id: Uuid::from_u128(id),
+                name: "经理".into(),
+            }),
+            deadlines: Vec::new(),
+            verification: None,
+            contract_number: None,
+            gas_on_planned_at: None,
+            acceptance_attempts: Vec::new(),
+            cancel_reason: None,
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn phones_are_digits_with_at_most_one_hyphen() {
+        for good in ["13800138000", "0398-3096777", " 3096777 "] {
+            assert!(check_phone(good).is_ok(), "{good}");
+        }
+        for bad in ["", "12345", "call me", "0398--3096777", "-0398309677", "+8613800138000"] {
+            assert!(check_phone(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_page_offers_only_what_the_role_and_step_allow() {
+        let pool = application(Status::AwaitingFirstCall, None);
+        assert_eq!(
+            available_actions(&pool, &staff(Role::CustomerManager)),
+            ["assign", "record_first_call", "add_note"]
+        );
+        let someone_elses = application(Status::AwaitingFirstCall, Some(9));
+        assert_eq!(
+            available_actions(&someone_elses, &staff(Role::CustomerManager)),
+            ["add_note"]
+        );
+        let counter = application(Status::AwaitingHandover, None);
+        assert_eq!(
+            available_actions(&counter, &staff(Role::ServiceStaff)),
+            ["hand_over", "cancel", "add_note"]
+        );
+        let done = application(Status::GasOn, Some(7));
+        assert_eq!(
+            available_actions(&done, &staff(Role::Supervisor)),
+            ["correct_occurred_at", "add_note"]
+        );
+        let applicant = Actor::applicant("张");
+        assert!(available_actions(&pool, &applicant).is_empty());
+    }
+
+    #[test]
+    fn a_correction_follows_the_latest_one() {
+        let at = |h| DateTime::<Utc>::from_timestamp(h * 3600, 0).unwrap();
+        let event = |seq, kind: &str, payload| Event {
+            application_id: Uuid::nil(),
+            seq,
+            event: NewEvent {
+                kind: kind.into(),
+                actor: Actor::applicant("张"),
+                channel: Channel::Office,
+                occurred_at: at(seq),
+                recorded_at: at(seq),
+                payload,
+            },
+        };
+        let history = [
+            event(1, "submitted", serde_json::Value::Null),
+            event(2, "first_call_recorded", serde_json::Value::Null),
+            event(3, "occurred_at_corrected", serde_json::json!({"seq": 2, "occurred_at": at(10)})),
+            event(4, "occurred_at_corrected", serde_json::json!({"seq": 2, "occurred_at": at(11)})),
+        ];
+        assert_eq!(latest_occurred_at(&history, 2), at(11));
+        assert_eq!(latest_occurred_at(&history, 1), at(1));
+    }
 }

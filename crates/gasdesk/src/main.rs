@@ -180,7 +180,8 @@ async fn serve(database_url: &str, args: ServeArgs) -> Result<ExitCode> {
     let calendars = setup::calendars(store.as_ref(), &args.hours).await?;
     setup::first_admin(store.as_ref()).await?;
 
-    let state = AppState::new(store, rulebook, calendars, Arc::new(SystemClock));
+    let state = AppState::new(store.clone(), rulebook, calendars, Arc::new(SystemClock));
+    tokio::spawn(setup::reload_calendars(store, state.clone(), args.hours.clone()));
     let app = gasdesk_web::router(state);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

@@ -1,6 +1,9 @@
 //! Start-up work for `serve`: logging, calendars, the first account.
 
+use std::sync::Arc;
+
 use anyhow::{Context, Result};
+use gasdesk_web::AppState;
 use gasdesk_domain::Role;
 use gasdesk_domain::deadline::Calendars;
 use gasdesk_store::Store;
@@ -21,6 +24,31 @@ pub fn logging(json: bool) {
 pub async fn calendars(store: &dyn Store, hours: &str) -> Result<Calendars> {
     let imported = store.calendar_years().await?;
     gasdesk_web::calendars::build(&imported, hours).context("building the working calendar")
+}
+
+/// Picks up years imported with `gasdesk calendar import` while the server
+/// runs (by this or another process), so a new year's arrangement takes
+/// effect without a restart.
+pub async fn reload_calendars(store: Arc<dyn Store>, state: AppState, hours: String) {
+    let mut known = store.calendar_years().await.unwrap_or_default();
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        let Ok(years) = store.calendar_years().await else {
+            continue;
+        };
+        if years == known {
+            continue;
+        }
+        match gasdesk_web::calendars::build(&years, &hours) {
+            Ok(calendars) => {
+                state.set_calendars(calendars);
+                tracing::info!(years = years.len(), "working calendar reloaded");
+                known = years;
+            }
+            Err(e) => tracing::error!(error = %e, "imported calendar years not usable"),
+        }
+    }
 }
 
 /// With no account yet, creates the administrator and prints a one-time
