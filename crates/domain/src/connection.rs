@@ -172,14 +172,16 @@ fn check_applicant(intake: &Intake) -> Result<Applicant, DomainError> {
 
 fn required_text(field: &'static str, value: &str) -> Result<String, DomainError> {
     let value = value.trim();
-    if value.is_empty() || value.chars().count() > TEXT_MAX || value.chars().any(char::is_control)
-    {
+    if value.is_empty() || value.chars().count() > TEXT_MAX || value.chars().any(char::is_control) {
         return Err(DomainError::invalid(field));
     }
     Ok(value.to_string())
 }
 
-fn optional_text(field: &'static str, value: &Option<String>) -> Result<Option<String>, DomainError> {
+fn optional_text(
+    field: &'static str,
+    value: &Option<String>,
+) -> Result<Option<String>, DomainError> {
     match value.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
         Some(v) if v.chars().count() > NOTE_MAX => Err(DomainError::invalid(field)),
@@ -221,10 +223,14 @@ pub struct CallConfirmation {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Action {
     /// Service staff hand an in-person application to a customer manager.
-    HandOver { to: StaffRef },
+    HandOver {
+        to: StaffRef,
+    },
     /// A customer manager takes an order from the pool, or a supervisor
     /// assigns or reassigns it. Deadlines are not touched.
-    Assign { to: StaffRef },
+    Assign {
+        to: StaffRef,
+    },
     /// The customer manager's call to the applicant.
     RecordFirstCall {
         confirmation: CallConfirmation,
@@ -239,9 +245,13 @@ pub enum Action {
         excavation_approvals: Option<String>,
     },
     /// The gas supply contract signed.
-    SignContract { contract_number: String },
+    SignContract {
+        contract_number: String,
+    },
     /// A slot on the gas-on plan.
-    ScheduleGasOn { planned_at: DateTime<Utc> },
+    ScheduleGasOn {
+        planned_at: DateTime<Utc>,
+    },
     /// Acceptance and ignition, passed or failed.
     RecordAcceptance {
         passed: bool,
@@ -257,8 +267,12 @@ pub enum Action {
         reason: String,
     },
     /// The applicant withdrew, or the case cannot go on.
-    Cancel { reason: String },
-    AddNote { text: String },
+    Cancel {
+        reason: String,
+    },
+    AddNote {
+        text: String,
+    },
 }
 
 impl Action {
@@ -317,9 +331,7 @@ fn allowed_in(action: &Action, status: Status) -> bool {
         Action::RecordFirstCall { .. } => status == AwaitingFirstCall,
         Action::VerifySite { .. } => status == AwaitingVerification,
         Action::SignContract { .. } => status == AwaitingContract,
-        Action::ScheduleGasOn { .. } | Action::RecordAcceptance { .. } => {
-            status == AwaitingGasOn
-        }
+        Action::ScheduleGasOn { .. } | Action::RecordAcceptance { .. } => status == AwaitingGasOn,
         Action::CorrectOccurredAt { .. } | Action::AddNote { .. } => true,
     }
 }
@@ -474,7 +486,11 @@ pub fn decide(
     }
 
     let mut next = app.clone();
-    let payload = apply(&mut next, action, history, actor, occurred_at, ctx)?;
+    let recalculated = refresh_deadlines(&mut next, ctx)?;
+    let mut payload = apply(&mut next, action, history, actor, occurred_at, ctx)?;
+    if !recalculated.is_empty() {
+        payload["deadlines_recalculated"] = serde_json::json!(recalculated);
+    }
     next.version += 1;
     let event = NewEvent {
         kind: action.event_kind().into(),
@@ -485,6 +501,22 @@ pub fn decide(
         payload,
     };
     Ok((next, vec![event]))
+}
+
+/// Computes due instants again where the calendar changed since they were
+/// set (a year imported, a closure added); returns the keys that moved.
+pub fn refresh_deadlines(
+    app: &mut Application,
+    ctx: &Context<'_>,
+) -> Result<Vec<String>, DomainError> {
+    let mut moved = Vec::new();
+    for d in &mut app.deadlines {
+        let before = (d.due_at, d.provisional);
+        if d.refresh(ctx.calendars)? && before != (d.due_at, d.provisional) {
+            moved.push(d.key.clone());
+        }
+    }
+    Ok(moved)
 }
 
 /// Changes the state for one action and returns the event payload.
@@ -742,7 +774,14 @@ mod tests {
         for good in ["13800138000", "0398-3096777", " 3096777 "] {
             assert!(check_phone(good).is_ok(), "{good}");
         }
-        for bad in ["", "12345", "call me", "0398--3096777", "-0398309677", "+8613800138000"] {
+        for bad in [
+            "",
+            "12345",
+            "call me",
+            "0398--3096777",
+            "-0398309677",
+            "+8613800138000",
+        ] {
             assert!(check_phone(bad).is_err(), "{bad}");
         }
     }
@@ -791,8 +830,16 @@ mod tests {
         let history = [
             event(1, "submitted", serde_json::Value::Null),
             event(2, "first_call_recorded", serde_json::Value::Null),
-            event(3, "occurred_at_corrected", serde_json::json!({"seq": 2, "occurred_at": at(10)})),
-            event(4, "occurred_at_corrected", serde_json::json!({"seq": 2, "occurred_at": at(11)})),
+            event(
+                3,
+                "occurred_at_corrected",
+                serde_json::json!({"seq": 2, "occurred_at": at(10)}),
+            ),
+            event(
+                4,
+                "occurred_at_corrected",
+                serde_json::json!({"seq": 2, "occurred_at": at(11)}),
+            ),
         ];
         assert_eq!(latest_occurred_at(&history, 2), at(11));
         assert_eq!(latest_occurred_at(&history, 1), at(1));

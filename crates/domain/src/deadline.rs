@@ -129,11 +129,7 @@ impl Deadline {
     }
 
     /// Working seconds used from the start until it was met, or until `now`.
-    pub fn elapsed(
-        &self,
-        now: DateTime<Utc>,
-        calendars: &Calendars,
-    ) -> Result<i64, CalendarError> {
+    pub fn elapsed(&self, now: DateTime<Utc>, calendars: &Calendars) -> Result<i64, CalendarError> {
         let end = self.met_at.unwrap_or(now).max(self.started_at);
         let calendar = calendars.for_clock(self.clock);
         Ok(calendar

@@ -162,6 +162,19 @@ pub struct RegistryRowError {
 /// Reads a registry extract. Either every row is good, or every bad row is
 /// reported: an extract is loaded whole or not at all, so that a half-loaded
 /// registry never makes a real business look unregistered.
+/// Where business licences are looked up by credit code: the local table
+/// by default, a government data-sharing platform client where one exists.
+#[async_trait::async_trait]
+pub trait LicenceRegistry: Send + Sync {
+    async fn lookup(&self, uscc: &Uscc) -> Result<Option<BusinessLicence>, RegistryUnavailable>;
+}
+
+/// The registry could not answer (a platform down, a timeout). Intake goes
+/// on: the licence is then confirmed by phone, never demanded on paper.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("the business registry is unavailable: {0}")]
+pub struct RegistryUnavailable(pub String);
+
 pub fn read_csv(mut reader: impl Read) -> Result<Vec<BusinessLicence>, Vec<RegistryRowError>> {
     let mut bytes = Vec::new();
     if let Err(e) = reader.read_to_end(&mut bytes) {

@@ -19,7 +19,11 @@ mod setup;
 const DEFAULT_DATABASE_URL: &str = "sqlite://data/gasdesk.db";
 
 #[derive(Parser)]
-#[command(name = "gasdesk", version, about = "燃气报装服务系统 gas connection service")]
+#[command(
+    name = "gasdesk",
+    version,
+    about = "燃气报装服务系统 gas connection service"
+)]
 struct Cli {
     /// Database URL; the default is a SQLite file under ./data/.
     #[arg(long, global = true, env = "GASDESK_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
@@ -155,7 +159,9 @@ async fn open_store(url: &str) -> Result<Arc<dyn Store>> {
 
 /// The file behind a `sqlite://` URL, for creating its folder.
 fn sqlite_path(url: &str) -> Option<PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next()?;
     (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
 }
@@ -181,7 +187,11 @@ async fn serve(database_url: &str, args: ServeArgs) -> Result<ExitCode> {
     setup::first_admin(store.as_ref()).await?;
 
     let state = AppState::new(store.clone(), rulebook, calendars, Arc::new(SystemClock));
-    tokio::spawn(setup::reload_calendars(store, state.clone(), args.hours.clone()));
+    tokio::spawn(setup::reload_calendars(
+        store,
+        state.clone(),
+        args.hours.clone(),
+    ));
     let app = gasdesk_web::router(state);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -197,9 +207,8 @@ async fn serve(database_url: &str, args: ServeArgs) -> Result<ExitCode> {
 fn load_rules(path: &Path) -> Result<Rulebook> {
     let source = std::fs::read_to_string(path)
         .with_context(|| format!("reading the rulebook {}", path.display()))?;
-    Rulebook::parse(&source).map_err(|errors| {
-        anyhow::anyhow!("the rulebook {} has errors:\n{errors}", path.display())
-    })
+    Rulebook::parse(&source)
+        .map_err(|errors| anyhow::anyhow!("the rulebook {} has errors:\n{errors}", path.display()))
 }
 
 fn rules(cmd: RulesCommand) -> Result<ExitCode> {
@@ -268,8 +277,8 @@ async fn user(database_url: &str, cmd: UserCommand) -> Result<ExitCode> {
                 bail!("no user named {username}");
             };
             let password = gasdesk_web::auth::generate_password();
-            let hash = gasdesk_web::auth::hash_password(&password)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let hash =
+                gasdesk_web::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
             store.set_password(u.id, &hash).await?;
             println!("new one-time password for {username}: {password}");
         }

@@ -3,17 +3,21 @@
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use gasdesk_web::AppState;
 use gasdesk_domain::Role;
 use gasdesk_domain::deadline::Calendars;
 use gasdesk_store::Store;
+use gasdesk_web::AppState;
 use tracing_subscriber::EnvFilter;
 
 pub fn logging(json: bool) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     if json {
-        builder.json().flatten_event(true).with_current_span(true).init();
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .init();
     } else {
         builder.init();
     }

@@ -54,7 +54,10 @@ fn rules_check_accepts_the_default_and_places_each_error() {
 fn registry_import_reports_bad_rows_and_imports_good_files() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("g.db");
-    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/../domain/rules/registry-sample.csv");
+    let sample = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../domain/rules/registry-sample.csv"
+    );
     let out = gasdesk(&db, &["registry", "import", sample]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("imported 5"), "{}", stdout(&out));
@@ -68,14 +71,29 @@ fn registry_import_reports_bad_rows_and_imports_good_files() {
     .unwrap();
     let out = gasdesk(&db, &["registry", "import", bad.to_str().unwrap()]);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("nothing imported"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing imported"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn user_add_prints_a_one_time_password_and_rejects_unknown_roles() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("g.db");
-    let out = gasdesk(&db, &["user", "add", "cm1", "--name", "李经理", "--role", "customer_manager"]);
+    let out = gasdesk(
+        &db,
+        &[
+            "user",
+            "add",
+            "cm1",
+            "--name",
+            "李经理",
+            "--role",
+            "customer_manager",
+        ],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("one-time password: "));
     let out = gasdesk(&db, &["user", "add", "x", "--name", "某", "--role", "king"]);
@@ -89,7 +107,13 @@ fn a_calendar_year_imported_at_run_time_takes_effect() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("g.db");
     let add = [
-        "calendar", "add", "--from", "2026-12-31T17:00:00+08:00", "--duration", "PT2H", "--json",
+        "calendar",
+        "add",
+        "--from",
+        "2026-12-31T17:00:00+08:00",
+        "--duration",
+        "PT2H",
+        "--json",
     ];
     let before = gasdesk(&db, &add);
     assert!(!before.status.success());
@@ -160,11 +184,21 @@ async fn serve_creates_the_first_admin_and_logs_without_personal_data() {
         {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(30), "server did not start");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "server did not start"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(dir.path().join("data/gasdesk.db").exists(), "default SQLite file under ./data");
-    let doc = http.get(format!("{base}/openapi.json")).send().await.unwrap();
+    assert!(
+        dir.path().join("data/gasdesk.db").exists(),
+        "default SQLite file under ./data"
+    );
+    let doc = http
+        .get(format!("{base}/openapi.json"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(doc.status(), 200);
 
     let body = serde_json::json!({
@@ -185,7 +219,9 @@ async fn serve_creates_the_first_admin_and_logs_without_personal_data() {
         .unwrap()
         .to_string();
     let tracked = http
-        .get(format!("{base}/api/v1/track?number={number}&phone=13912345678"))
+        .get(format!(
+            "{base}/api/v1/track?number={number}&phone=13912345678"
+        ))
         .send()
         .await
         .unwrap();

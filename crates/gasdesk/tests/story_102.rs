@@ -62,10 +62,16 @@ async fn service_center_application_is_handed_over_and_gets_gas_within_a_day() {
 
     let detail = server.detail(&desk, &number).await;
     // Hand-over within 2 working hours: 10:00-12:00 ends exactly at noon.
-    assert_eq!(deadline(&detail, "handover")["due_at"], bj_json("2026-03-03T12:00"));
+    assert_eq!(
+        deadline(&detail, "handover")["due_at"],
+        bj_json("2026-03-03T12:00")
+    );
     // Gas-on within 1 working day (7 h): 2 h + 3.5 h on Tuesday, 1.5 h on
     // Wednesday from 08:30.
-    assert_eq!(deadline(&detail, "gas_on")["due_at"], bj_json("2026-03-04T10:00"));
+    assert_eq!(
+        deadline(&detail, "gas_on")["due_at"],
+        bj_json("2026-03-04T10:00")
+    );
     assert!(
         detail["deadlines"]
             .as_array()
@@ -139,9 +145,15 @@ async fn business_hall_application_passes_on_the_second_acceptance() {
     let number = app["number"].as_str().unwrap().to_string();
     let detail = server.detail(&desk, &number).await;
     // 1.5 h on Thursday, then 0.5 h from 08:30 on Friday.
-    assert_eq!(deadline(&detail, "handover")["due_at"], bj_json("2026-03-06T09:00"));
+    assert_eq!(
+        deadline(&detail, "handover")["due_at"],
+        bj_json("2026-03-06T09:00")
+    );
     // 1.5 h Thursday, 3.5 h Friday morning, 2 h from 14:30.
-    assert_eq!(deadline(&detail, "gas_on")["due_at"], bj_json("2026-03-06T16:30"));
+    assert_eq!(
+        deadline(&detail, "gas_on")["due_at"],
+        bj_json("2026-03-06T16:30")
+    );
 
     server.at("2026-03-06T08:45");
     let to = json!({"user_id": cm.user_id, "name": ""});
@@ -151,14 +163,26 @@ async fn business_hall_application_passes_on_the_second_acceptance() {
     assert_eq!(status, 200);
     let mut version = 2;
     for (at, step) in [
-        ("2026-03-06T09:00", json!({"type": "verify_site", "facilities_ok": true,
-            "source_pipe_ok": true, "tie_in_point": "院内东北角"})),
-        ("2026-03-06T09:10", json!({"type": "sign_contract", "contract_number": "GY-2"})),
-        ("2026-03-06T09:20", json!({"type": "schedule_gas_on",
-            "planned_at": bj_json("2026-03-06T10:00")})),
-        ("2026-03-06T10:00", json!({"type": "record_acceptance", "passed": false,
+        (
+            "2026-03-06T09:00",
+            json!({"type": "verify_site", "facilities_ok": true,
+            "source_pipe_ok": true, "tie_in_point": "院内东北角"}),
+        ),
+        (
+            "2026-03-06T09:10",
+            json!({"type": "sign_contract", "contract_number": "GY-2"}),
+        ),
+        (
+            "2026-03-06T09:20",
+            json!({"type": "schedule_gas_on",
+            "planned_at": bj_json("2026-03-06T10:00")}),
+        ),
+        (
+            "2026-03-06T10:00",
+            json!({"type": "record_acceptance", "passed": false,
             "participants": ["李经理", "陈工"], "failure_cause": "company_work",
-            "note": "接口漏气"})),
+            "note": "接口漏气"}),
+        ),
     ] {
         server.at(at);
         let (status, body) = server.act(&cm, &number, version, step).await;
@@ -201,9 +225,15 @@ async fn online_application_on_the_make_up_saturday_runs_past_spring_festival() 
     assert!(app["assignee"].is_null());
     let number = app["number"].as_str().unwrap().to_string();
     let detail = server.detail(&cm, &number).await;
-    assert_eq!(deadline(&detail, "first_call")["due_at"], bj_json("2026-02-14T11:00"));
+    assert_eq!(
+        deadline(&detail, "first_call")["due_at"],
+        bj_json("2026-02-14T11:00")
+    );
     // 5.5 h on the Saturday, then 1.5 h on Tue 02-24 from 08:30.
-    assert_eq!(deadline(&detail, "gas_on")["due_at"], bj_json("2026-02-24T10:00"));
+    assert_eq!(
+        deadline(&detail, "gas_on")["due_at"],
+        bj_json("2026-02-24T10:00")
+    );
 
     // The first call assigns the order to the manager who made it.
     server.at("2026-02-14T10:40");
@@ -242,9 +272,15 @@ async fn hotline_application_on_30_september_runs_past_national_day() {
     let number = app["number"].as_str().unwrap().to_string();
     assert_eq!(number, "BZ20260930-0001");
     let detail = server.detail(&cm, &number).await;
-    assert_eq!(deadline(&detail, "first_call")["due_at"], bj_json("2026-09-30T16:00"));
+    assert_eq!(
+        deadline(&detail, "first_call")["due_at"],
+        bj_json("2026-09-30T16:00")
+    );
     // 3 h on 09-30, then 3.5 h on Thu 10-08 morning and 0.5 h from 14:30.
-    assert_eq!(deadline(&detail, "gas_on")["due_at"], bj_json("2026-10-08T15:00"));
+    assert_eq!(
+        deadline(&detail, "gas_on")["due_at"],
+        bj_json("2026-10-08T15:00")
+    );
 
     // Taken from the pool, then called a little late.
     server.at("2026-09-30T15:30");
@@ -288,4 +324,38 @@ async fn an_applicant_who_does_not_qualify_is_routed_not_refused() {
     assert_eq!(status, 201, "{app}");
     assert_eq!(app["status"], "routed_one_stop");
     assert_eq!(app["line"], "one_stop");
+}
+
+#[tokio::test]
+async fn the_licence_is_looked_up_by_credit_code_and_never_demanded() {
+    let server = TestServer::start().await;
+    let csv = "uscc,name,legal_representative,address,registered_on,status\n\
+        91411224MA0007GG9Y,卢氏县登记在册餐饮有限公司,王五,城关镇2号,2019-03-01,active\n";
+    let licences = gasdesk_domain::registry::read_csv(csv.as_bytes()).unwrap();
+    server
+        .state
+        .store
+        .import_licences(&licences, bj("2026-03-01T09:00"))
+        .await
+        .unwrap();
+    server.at("2026-03-03T10:00");
+
+    let (_, known) = server.apply(None, intake("online", USCC[6])).await;
+    assert_eq!(known["licence"]["state"], "found");
+    assert_eq!(known["licence"]["name"], "卢氏县登记在册餐饮有限公司");
+    assert_eq!(known["licence"]["registry_status"], "active");
+
+    let (status, unknown) = server.apply(None, intake("online", USCC[7])).await;
+    assert_eq!(status, 201, "an unknown applicant is still accepted");
+    assert_eq!(unknown["licence"]["state"], "to_confirm_by_phone");
+
+    // The first call confirms it; no document is asked for at any point.
+    let cm = server.staff("cm", "李经理", Role::CustomerManager).await;
+    let number = unknown["number"].as_str().unwrap();
+    let call = json!({"type": "record_first_call", "confirmation": {
+        "licence_confirmed": true, "address_confirmed": true,
+        "built_by": "self_built", "completion_accepted": true}});
+    let (status, app) = server.act(&cm, number, 1, call).await;
+    assert_eq!(status, 200, "{app}");
+    assert_eq!(app["licence"]["state"], "confirmed_by_phone");
 }

@@ -105,7 +105,9 @@ async fn w10_concurrent_acceptance_stores_one_result() {
     assert_eq!(loser["code"], "version_conflict");
 
     let detail = server.detail(&cm, &number).await;
-    let attempts = detail["application"]["acceptance_attempts"].as_array().unwrap();
+    let attempts = detail["application"]["acceptance_attempts"]
+        .as_array()
+        .unwrap();
     assert_eq!(attempts.len(), 1);
     assert_eq!(attempts[0]["number"], 1);
     let recorded = detail["events"]
@@ -140,10 +142,18 @@ async fn w11_double_submit_answers_with_the_same_number() {
     let number = first["number"].as_str().unwrap();
     let detail = server.detail(&boss, number).await;
     // 0.5 h before noon and 0.5 h from 14:30.
-    assert_eq!(deadline(&detail, "first_call")["due_at"], bj_json("2026-01-08T15:00"));
+    assert_eq!(
+        deadline(&detail, "first_call")["due_at"],
+        bj_json("2026-01-08T15:00")
+    );
     assert_eq!(detail["events"].as_array().unwrap().len(), 1);
     let (_, report) = server
-        .send("GET", "/api/v1/reports/received?month=2026-01", Some(&boss), None)
+        .send(
+            "GET",
+            "/api/v1/reports/received?month=2026-01",
+            Some(&boss),
+            None,
+        )
         .await;
     assert_eq!(report["received"], 1);
 }
@@ -160,7 +170,10 @@ async fn w14_monthly_counts_use_beijing_dates() {
 
     for app in [&a, &b] {
         let detail = server.detail(&boss, app["number"].as_str().unwrap()).await;
-        assert_eq!(deadline(&detail, "first_call")["due_at"], bj_json("2026-04-01T09:30"));
+        assert_eq!(
+            deadline(&detail, "first_call")["due_at"],
+            bj_json("2026-04-01T09:30")
+        );
     }
     assert_eq!(a["number"], "BZ20260331-0001");
     assert_eq!(b["number"], "BZ20260401-0001");
@@ -191,7 +204,9 @@ async fn w18_corrections_and_cancellation_lose_nothing() {
     let path = format!("/api/v1/applications/{number}/actions");
     let late_entry = json!({"version": 1, "occurred_at": bj_json("2026-03-16T09:10"),
         "action": first_call()});
-    let (status, body) = server.send("POST", &path, Some(&cm), Some(late_entry)).await;
+    let (status, body) = server
+        .send("POST", &path, Some(&cm), Some(late_entry))
+        .await;
     assert_eq!(status, 200, "{body}");
 
     // A correction may not move the time after it was entered.
@@ -215,7 +230,12 @@ async fn w18_corrections_and_cancellation_lose_nothing() {
     let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(
         kinds,
-        ["submitted", "first_call_recorded", "occurred_at_corrected", "cancelled"]
+        [
+            "submitted",
+            "first_call_recorded",
+            "occurred_at_corrected",
+            "cancelled"
+        ]
     );
     let call = &events[1];
     assert_eq!(call["occurred_at"], bj_json("2026-03-16T09:10"));
@@ -249,13 +269,21 @@ async fn bad_input_is_refused_and_changes_nothing() {
     bad["uscc"] = json!(USCC[0]);
     bad["phone"] = json!("call me");
     let (status, body) = server.apply(None, bad).await;
-    assert_eq!((status, body["code"].as_str()), (422, Some("invalid_field")));
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("invalid_field"))
+    );
     assert_eq!(body["field"], "phone");
     let (status, _) = server.apply(None, intake("hotline", USCC[0])).await;
     assert_eq!(status, 401, "hotline intake needs staff");
 
     let (status, body) = server
-        .send("GET", "/api/v1/applications/BZ20990101-0001", Some(&cm), None)
+        .send(
+            "GET",
+            "/api/v1/applications/BZ20990101-0001",
+            Some(&cm),
+            None,
+        )
         .await;
     assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
 
@@ -263,20 +291,90 @@ async fn bad_input_is_refused_and_changes_nothing() {
     let number = app["number"].as_str().unwrap().to_string();
     let contract = json!({"type": "sign_contract", "contract_number": "GY-1"});
     let (status, body) = server.act(&cm, &number, 1, contract).await;
-    assert_eq!((status, body["code"].as_str()), (409, Some("action_not_allowed")));
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("action_not_allowed"))
+    );
     let (status, body) = server.act(&cm, &number, 7, first_call()).await;
-    assert_eq!((status, body["code"].as_str()), (409, Some("version_conflict")));
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("version_conflict"))
+    );
     let future = json!({"version": 1, "occurred_at": bj_json("2026-03-03T12:00"),
         "action": first_call()});
     let path = format!("/api/v1/applications/{number}/actions");
     let (status, body) = server.send("POST", &path, Some(&cm), Some(future)).await;
-    assert_eq!((status, body["code"].as_str()), (422, Some("time_in_future")));
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("time_in_future"))
+    );
     let (status, _) = server
-        .send("POST", &path, Some(&cm), Some(json!({"version": 1, "action": {"type": "x"}})))
+        .send(
+            "POST",
+            &path,
+            Some(&cm),
+            Some(json!({"version": 1, "action": {"type": "x"}})),
+        )
         .await;
     assert!(status == 400 || status == 422, "{status}");
 
     let detail = server.detail(&cm, &number).await;
     assert_eq!(detail["application"]["version"], 1);
     assert_eq!(detail["events"].as_array().unwrap().len(), 1);
+}
+
+/// A deadline that runs into a year with no published arrangement is
+/// provisional, and moves when the year's arrangement is imported.
+#[tokio::test]
+async fn deadlines_are_recalculated_when_a_new_year_is_imported() {
+    let server = TestServer::start().await;
+    let cm = server.staff("cm", "李经理", Role::CustomerManager).await;
+    server.at("2026-12-31T17:30");
+    let (status, app) = server.apply(None, intake("online", USCC[6])).await;
+    assert_eq!(status, 201, "{app}");
+    let number = app["number"].as_str().unwrap().to_string();
+    let call = deadline(&app, "first_call").clone();
+    // 0.5 h on Thursday 31 December; then, read provisionally, 1 January
+    // and the weekend off: 0.5 h on Monday 4th.
+    assert_eq!(call["due_at"], bj_json("2027-01-04T09:00"));
+    assert_eq!(call["provisional"], true);
+    // 0.5 h, then 3.5 h and 3 h on Monday 4th.
+    assert_eq!(
+        deadline(&app, "gas_on")["due_at"],
+        bj_json("2027-01-04T17:30")
+    );
+
+    // The (made-up) 2027 notice makes Saturday 2 January a working day.
+    let year_2027 = r#"{"year": 2027, "papers": [], "days": [
+        {"name": "元旦", "date": "2027-01-01", "isOffDay": true},
+        {"name": "元旦", "date": "2027-01-02", "isOffDay": false}]}"#;
+    let calendars = gasdesk_web::calendars::build(
+        &[year_2027.to_string()],
+        gasdesk_web::calendars::DEFAULT_HOURS,
+    )
+    .unwrap();
+    server.state.set_calendars(calendars);
+
+    let detail = server.detail(&cm, &number).await;
+    let call = deadline(&detail, "first_call");
+    assert_eq!(call["due_at"], bj_json("2027-01-02T09:00"));
+    assert_eq!(call["provisional"], false);
+    assert_eq!(
+        deadline(&detail, "gas_on")["due_at"],
+        bj_json("2027-01-02T17:30")
+    );
+
+    server.at("2027-01-02T08:50");
+    let (status, body) = server.act(&cm, &number, 1, first_call()).await;
+    assert_eq!(status, 200, "{body}");
+    let stored = deadline(&body, "first_call");
+    assert_eq!(stored["due_at"], bj_json("2027-01-02T09:00"));
+    assert_eq!(stored["met_at"], bj_json("2027-01-02T08:50"));
+    assert_eq!(stored["provisional"], false);
+    let detail = server.detail(&cm, &number).await;
+    let event = detail["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        event["payload"]["deadlines_recalculated"],
+        json!(["first_call", "gas_on"])
+    );
 }

@@ -94,8 +94,11 @@ pub trait Store: Send + Sync + 'static {
     /// Saves a changed application with the events that record the change.
     /// `application.version` is the new version; the stored one must be the
     /// one before it, or nothing is written and `Conflict` is returned.
-    async fn save_change(&self, application: &Application, events: &[NewEvent])
-    -> Result<Vec<Event>>;
+    async fn save_change(
+        &self,
+        application: &Application,
+        events: &[NewEvent],
+    ) -> Result<Vec<Event>>;
 
     async fn application(&self, id: Uuid) -> Result<Option<Application>>;
     async fn application_by_number(&self, number: &str) -> Result<Option<Application>>;
@@ -123,14 +126,34 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
 
     /// Inserts or replaces registry records; returns how many were written.
-    async fn import_licences(&self, licences: &[BusinessLicence], now: DateTime<Utc>)
-    -> Result<usize>;
+    async fn import_licences(
+        &self,
+        licences: &[BusinessLicence],
+        now: DateTime<Utc>,
+    ) -> Result<usize>;
     async fn licence(&self, uscc: &str) -> Result<Option<BusinessLicence>>;
 
     /// Keeps an imported holiday arrangement (its source JSON).
-    async fn save_calendar_year(&self, year: i32, source: &str, now: DateTime<Utc>)
-    -> Result<()>;
+    async fn save_calendar_year(&self, year: i32, source: &str, now: DateTime<Utc>) -> Result<()>;
     async fn calendar_years(&self) -> Result<Vec<String>>;
+}
+
+/// The embedded business registry: the `business_licences` table, loaded
+/// with `gasdesk registry import`.
+pub struct LocalRegistry(pub std::sync::Arc<dyn Store>);
+
+#[async_trait]
+impl gasdesk_domain::registry::LicenceRegistry for LocalRegistry {
+    async fn lookup(
+        &self,
+        uscc: &gasdesk_domain::uscc::Uscc,
+    ) -> std::result::Result<Option<BusinessLicence>, gasdesk_domain::registry::RegistryUnavailable>
+    {
+        self.0
+            .licence(uscc.as_str())
+            .await
+            .map_err(|e| gasdesk_domain::registry::RegistryUnavailable(e.to_string()))
+    }
 }
 
 /// Opens the store a database URL names, creating and migrating it.

@@ -79,7 +79,10 @@ fn event_from_row(row: &SqliteRow) -> Result<Event> {
             actor: Actor {
                 user_id: parse_uuid(row.try_get("actor_id")?).map_err(corrupt)?,
                 name: row.try_get("actor_name")?,
-                role: role.map(|r| Role::from_str(&r)).transpose().map_err(corrupt)?,
+                role: role
+                    .map(|r| Role::from_str(&r))
+                    .transpose()
+                    .map_err(corrupt)?,
             },
             channel: Channel::from_str(&channel).map_err(corrupt)?,
             occurred_at: row.try_get("occurred_at")?,
@@ -169,10 +172,11 @@ impl Store for SqliteStore {
         let mut tx = self.write().await?;
 
         if let Some(key) = idempotency_key {
-            let existing = sqlx::query("SELECT state, version FROM applications WHERE idempotency_key = ?")
-                .bind(key)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let existing =
+                sqlx::query("SELECT state, version FROM applications WHERE idempotency_key = ?")
+                    .bind(key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             if let Some(row) = existing {
                 return Ok(Created::Existing(application_from_row(&row)?));
             }
@@ -230,7 +234,10 @@ impl Store for SqliteStore {
         events: &[NewEvent],
     ) -> Result<Vec<Event>> {
         let app = application;
-        let recorded_at = events.first().map(|e| e.recorded_at).unwrap_or_else(Utc::now);
+        let recorded_at = events
+            .first()
+            .map(|e| e.recorded_at)
+            .unwrap_or_else(Utc::now);
         let mut tx = self.write().await?;
 
         let updated = sqlx::query(
@@ -252,11 +259,13 @@ impl Store for SqliteStore {
         if updated.rows_affected() != 1 {
             return Err(StoreError::Conflict);
         }
-        let last: i64 = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS last FROM events WHERE application_id = ?")
-            .bind(app.id.to_string())
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("last")?;
+        let last: i64 = sqlx::query(
+            "SELECT COALESCE(MAX(seq), 0) AS last FROM events WHERE application_id = ?",
+        )
+        .bind(app.id.to_string())
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("last")?;
         let stored = insert_events(&mut tx, app.id, last + 1, events).await?;
 
         tx.commit().await?;

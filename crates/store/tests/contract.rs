@@ -131,17 +131,33 @@ async fn numbers_run_per_beijing_day(store: &dyn Store) {
     assert_eq!(a.number, "BZ20260331-0001");
     assert_eq!(b.number, "BZ20260401-0001");
     assert_eq!(c.number, "BZ20260401-0002");
-    let loaded = store.application_by_number(&c.number).await.unwrap().unwrap();
+    let loaded = store
+        .application_by_number(&c.number)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(loaded, c);
     assert_eq!(store.application(c.id).await.unwrap().unwrap(), c);
-    assert!(store.application_by_number("BZ20990101-0001").await.unwrap().is_none());
+    assert!(
+        store
+            .application_by_number("BZ20990101-0001")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 async fn an_idempotency_key_creates_once(store: &dyn Store) {
     let (app, event) = application("2026-01-08T11:30");
-    let first = store.create_application(&app, &event, Some("k1")).await.unwrap();
+    let first = store
+        .create_application(&app, &event, Some("k1"))
+        .await
+        .unwrap();
     let (again, event2) = application("2026-01-08T11:30");
-    let second = store.create_application(&again, &event2, Some("k1")).await.unwrap();
+    let second = store
+        .create_application(&again, &event2, Some("k1"))
+        .await
+        .unwrap();
     assert!(matches!(first, Created::New(_)));
     assert!(matches!(second, Created::Existing(_)));
     assert_eq!(first.application(), second.application());
@@ -213,7 +229,13 @@ async fn worklist_orders_by_deadline_and_filters_by_owner(store: &dyn Store) {
         assignee: Some(me),
         ..Default::default()
     };
-    let ids: Vec<Uuid> = store.worklist(&only_mine).await.unwrap().iter().map(|a| a.id).collect();
+    let ids: Vec<Uuid> = store
+        .worklist(&only_mine)
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| a.id)
+        .collect();
     assert_eq!(ids, [mine.id]);
     let with_pool = WorklistQuery {
         assignee: Some(me),
@@ -254,21 +276,39 @@ async fn users_and_sessions(store: &dyn Store) {
         id: Uuid::now_v7(),
         ..user.clone()
     };
-    assert!(matches!(store.create_user(&twin).await, Err(StoreError::Duplicate(_))));
+    assert!(matches!(
+        store.create_user(&twin).await,
+        Err(StoreError::Duplicate(_))
+    ));
     assert_eq!(store.user_by_username("cm").await.unwrap().unwrap(), user);
 
     store
         .create_session("t1", user.id, now, now + Duration::hours(12))
         .await
         .unwrap();
-    let seen = store.session_user("t1", now + Duration::hours(1)).await.unwrap();
+    let seen = store
+        .session_user("t1", now + Duration::hours(1))
+        .await
+        .unwrap();
     assert_eq!(seen.map(|u| u.id), Some(user.id));
-    assert!(store.session_user("t1", now + Duration::hours(12)).await.unwrap().is_none());
+    assert!(
+        store
+            .session_user("t1", now + Duration::hours(12))
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(store.session_user("t2", now).await.unwrap().is_none());
 
     store.set_password(user.id, "h2").await.unwrap();
-    assert!(store.session_user("t1", now).await.unwrap().is_none(), "sessions end");
-    assert_eq!(store.user(user.id).await.unwrap().unwrap().password_hash, "h2");
+    assert!(
+        store.session_user("t1", now).await.unwrap().is_none(),
+        "sessions end"
+    );
+    assert_eq!(
+        store.user(user.id).await.unwrap().unwrap().password_hash,
+        "h2"
+    );
     store
         .create_session("t3", user.id, now, now + Duration::hours(1))
         .await
@@ -294,9 +334,18 @@ async fn licences_are_upserted(store: &dyn Store) {
 
 async fn calendar_years_are_kept(store: &dyn Store) {
     let now = bj("2026-12-03T09:00");
-    store.save_calendar_year(2028, "{\"year\":2028}", now).await.unwrap();
-    store.save_calendar_year(2027, "{\"year\":2027}", now).await.unwrap();
-    store.save_calendar_year(2027, "{\"year\":2027,\"v\":2}", now).await.unwrap();
+    store
+        .save_calendar_year(2028, "{\"year\":2028}", now)
+        .await
+        .unwrap();
+    store
+        .save_calendar_year(2027, "{\"year\":2027}", now)
+        .await
+        .unwrap();
+    store
+        .save_calendar_year(2027, "{\"year\":2027,\"v\":2}", now)
+        .await
+        .unwrap();
     let years = store.calendar_years().await.unwrap();
     assert_eq!(years, ["{\"year\":2027,\"v\":2}", "{\"year\":2028}"]);
 }

@@ -87,9 +87,7 @@ pub async fn submit_application(
 ) -> Result<(StatusCode, Json<Application>), AppError> {
     let actor = match (&staff, request.intake.channel) {
         (Some(staff), _) => staff.actor(),
-        (None, gasdesk_domain::Channel::Online) => {
-            Actor::applicant(&request.intake.contact_name)
-        }
+        (None, gasdesk_domain::Channel::Online) => Actor::applicant(&request.intake.contact_name),
         (None, _) => return Err(AppError::Unauthorized),
     };
     let key = headers
@@ -251,7 +249,10 @@ pub async fn logout(
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_string);
     if let Some(token) = bearer.or_else(|| auth::token_of(&headers)) {
-        state.store.delete_session(&auth::token_hash(&token)).await?;
+        state
+            .store
+            .delete_session(&auth::token_hash(&token))
+            .await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }

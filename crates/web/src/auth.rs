@@ -78,7 +78,11 @@ fn time_duration(seconds: i64) -> time::Duration {
 }
 
 /// Signs a user in: checks the password and opens a session.
-pub async fn login(state: &AppState, username: &str, password: &str) -> Result<(User, String), AppError> {
+pub async fn login(
+    state: &AppState,
+    username: &str,
+    password: &str,
+) -> Result<(User, String), AppError> {
     let user = state.store.user_by_username(username.trim()).await?;
     // Verify against a dummy hash when the user is unknown, so the answer
     // takes as long either way and does not reveal which usernames exist.
@@ -100,8 +104,7 @@ pub async fn login(state: &AppState, username: &str, password: &str) -> Result<(
     Ok((user, token))
 }
 
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$JTfY8Ls9oOh2jNT5DTnA7cORIIdhuyhr8bx9d47BM3Q";
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$JTfY8Ls9oOh2jNT5DTnA7cORIIdhuyhr8bx9d47BM3Q";
 
 /// The signed-in staff member, from the session cookie or a bearer token.
 pub struct Staff(pub User);

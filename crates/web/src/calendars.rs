@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use gasdesk_calendar::{CalendarConfig, CalendarKind, OfficialCalendar, WorkCalendar, WorkingHours};
+use gasdesk_calendar::{
+    CalendarConfig, CalendarKind, OfficialCalendar, WorkCalendar, WorkingHours,
+};
 use gasdesk_domain::deadline::Calendars;
 
 pub const DEFAULT_HOURS: &str = "08:30-12:00,14:30-18:00";
@@ -26,11 +28,9 @@ pub fn build(imported_years: &[String], hours: &str) -> Result<Calendars, Calend
             .map_err(|e| CalendarSetupError::Import(e.to_string()))?;
     }
     let official = Arc::new(official);
-    let hours: WorkingHours = hours
-        .parse()
-        .map_err(|e: gasdesk_calendar::HoursError| {
-            CalendarSetupError::Hours(hours.to_string(), e.to_string())
-        })?;
+    let hours: WorkingHours = hours.parse().map_err(|e: gasdesk_calendar::HoursError| {
+        CalendarSetupError::Hours(hours.to_string(), e.to_string())
+    })?;
     let office = CalendarConfig {
         hours,
         ..CalendarConfig::default()

@@ -42,7 +42,10 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi))
         .route("/api/v1/applications", post(api::submit_application))
         .route("/api/v1/applications/{number}", get(api::get_application))
-        .route("/api/v1/applications/{number}/actions", post(api::take_action))
+        .route(
+            "/api/v1/applications/{number}/actions",
+            post(api::take_action),
+        )
         .route("/api/v1/worklist", get(api::worklist))
         .route("/api/v1/track", get(api::track))
         .route("/api/v1/session", post(api::login).delete(api::logout))

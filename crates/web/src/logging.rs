@@ -68,7 +68,10 @@ mod tests {
             application_number("/api/v1/applications/BZ20260108-0001/actions"),
             Some("BZ20260108-0001")
         );
-        assert_eq!(application_number("/applications/BZ20260108-0001"), Some("BZ20260108-0001"));
+        assert_eq!(
+            application_number("/applications/BZ20260108-0001"),
+            Some("BZ20260108-0001")
+        );
         assert_eq!(application_number("/api/v1/applications"), None);
         assert_eq!(application_number("/track"), None);
     }

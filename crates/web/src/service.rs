@@ -34,7 +34,10 @@ pub async fn submit(
         intake.assignee = Some(customer_manager(state, to.user_id).await?);
     }
     let licence = match Uscc::parse(&intake.uscc) {
-        Ok(code) => state.store.licence(code.as_str()).await?,
+        Ok(code) => state.registry.lookup(&code).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "licence look-up failed; to be confirmed by phone");
+            None
+        }),
         Err(_) => None,
     };
     let calendars = state.calendars();
@@ -136,11 +139,18 @@ pub fn deadline_statuses(
 ) -> Result<Vec<DeadlineStatus>, AppError> {
     let calendars = state.calendars();
     let now = state.now();
+    // A deadline set before the calendar changed is shown as it now stands;
+    // the next action on the application stores the new due instant.
     application
         .deadlines
         .iter()
-        .map(|d| d.status(now, &calendars).map_err(|e| AppError::Domain(e.into())))
-        .collect()
+        .map(|d| {
+            let mut d = d.clone();
+            d.refresh(&calendars)?;
+            d.status(now, &calendars)
+        })
+        .collect::<Result<_, _>>()
+        .map_err(|e| AppError::Domain(e.into()))
 }
 
 /// One line of a worklist: the application and its most pressing deadline.
@@ -225,11 +235,15 @@ pub async fn create_user(
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
     if !valid_name {
-        return Err(AppError::Domain(gasdesk_domain::DomainError::invalid("username")));
+        return Err(AppError::Domain(gasdesk_domain::DomainError::invalid(
+            "username",
+        )));
     }
     let display_name = display_name.trim();
     if display_name.is_empty() || display_name.chars().count() > 50 {
-        return Err(AppError::Domain(gasdesk_domain::DomainError::invalid("display_name")));
+        return Err(AppError::Domain(gasdesk_domain::DomainError::invalid(
+            "display_name",
+        )));
     }
     if password.chars().count() < crate::auth::MIN_PASSWORD_CHARS {
         return Err(AppError::BadRequest("weak_password"));
@@ -253,12 +267,17 @@ pub async fn received_in_month(state: &AppState, month: &str) -> Result<i64, App
     let (y, m) = month.split_once('-').ok_or_else(bad)?;
     let (year, month): (i32, u32) = (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
     let first = chrono::NaiveDate::from_ymd_opt(year, month, 1).ok_or_else(bad)?;
-    let next = first.checked_add_months(chrono::Months::new(1)).ok_or_else(bad)?;
+    let next = first
+        .checked_add_months(chrono::Months::new(1))
+        .ok_or_else(bad)?;
     let start = |d: chrono::NaiveDate| {
         d.and_hms_opt(0, 0, 0)
             .and_then(|t| t.and_local_timezone(chrono_tz::Asia::Shanghai).single())
             .map(|t| t.with_timezone(&chrono::Utc))
             .ok_or_else(bad)
     };
-    Ok(state.store.count_accepted(start(first)?, start(next)?).await?)
+    Ok(state
+        .store
+        .count_accepted(start(first)?, start(next)?)
+        .await?)
 }

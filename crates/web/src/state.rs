@@ -4,8 +4,9 @@ use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Duration, Utc};
 use gasdesk_domain::deadline::Calendars;
+use gasdesk_domain::registry::LicenceRegistry;
 use gasdesk_domain::rulebook::Rulebook;
-use gasdesk_store::Store;
+use gasdesk_store::{LocalRegistry, Store};
 
 use crate::clock::Clock;
 
@@ -14,6 +15,7 @@ pub struct AppState(Arc<Shared>);
 
 pub struct Shared {
     pub store: Arc<dyn Store>,
+    pub registry: Arc<dyn LicenceRegistry>,
     pub rulebook: Arc<Rulebook>,
     /// Replaced whole when an administrator imports a year's arrangement.
     calendars: RwLock<Arc<Calendars>>,
@@ -31,6 +33,7 @@ impl AppState {
         clock: Arc<dyn Clock>,
     ) -> Self {
         AppState(Arc::new(Shared {
+            registry: Arc::new(LocalRegistry(store.clone())),
             store,
             rulebook: Arc::new(rulebook),
             calendars: RwLock::new(Arc::new(calendars)),
@@ -38,6 +41,14 @@ impl AppState {
             session_ttl: Duration::hours(12),
             secure_cookies: false,
         }))
+    }
+
+    /// Looks licences up somewhere else than the local table.
+    pub fn with_registry(mut self, registry: Arc<dyn LicenceRegistry>) -> Self {
+        if let Some(shared) = Arc::get_mut(&mut self.0) {
+            shared.registry = registry;
+        }
+        self
     }
 
     /// Sets how long a session lasts; for use while building the state.

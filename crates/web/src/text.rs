@@ -154,18 +154,14 @@ fn domain_message(d: &DomainError) -> String {
         DomainError::ActionNotAllowed { status: s, .. } => {
             format!("申请当前处于“{}”，不能进行此操作。", status(*s))
         }
-        DomainError::VersionConflict { .. } => {
-            "该申请已被他人更新，请刷新页面后重试。".into()
-        }
+        DomainError::VersionConflict { .. } => "该申请已被他人更新，请刷新页面后重试。".into(),
         DomainError::TimeInFuture => "发生时间不能晚于当前时间。".into(),
         DomainError::TimeBeforeAcceptance => "时间不能早于申请受理时间。".into(),
         DomainError::NotScheduled => "请先将该申请列入通气计划。".into(),
         DomainError::EventNotFound => "未找到要更正的记录。".into(),
         DomainError::NotCorrectable => "该记录的时间不能更正。".into(),
         DomainError::RulebookIncomplete(_) => "服务规则配置不完整，请联系管理员。".into(),
-        DomainError::Calendar(_) => {
-            "工作日历缺少所需年份的放假安排，请管理员导入后重试。".into()
-        }
+        DomainError::Calendar(_) => "工作日历缺少所需年份的放假安排，请管理员导入后重试。".into(),
     }
 }
 

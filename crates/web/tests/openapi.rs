@@ -27,8 +27,15 @@ fn every_api_route_is_documented() {
             .get(*path)
             .and_then(|p| p.get(method.to_ascii_lowercase()))
             .is_some();
-        assert!(documented, "{method} {path} is routed but not in the API document");
+        assert!(
+            documented,
+            "{method} {path} is routed but not in the API document"
+        );
     }
     let documented: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
-    assert_eq!(documented, gasdesk_web::API_ROUTES.len(), "a documented path is not routed");
+    assert_eq!(
+        documented,
+        gasdesk_web::API_ROUTES.len(),
+        "a documented path is not routed"
+    );
 }

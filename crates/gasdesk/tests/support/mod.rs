@@ -145,7 +145,12 @@ impl TestServer {
 
     pub async fn detail(&self, session: &Session, number: &str) -> Value {
         let (status, body) = self
-            .send("GET", &format!("/api/v1/applications/{number}"), Some(session), None)
+            .send(
+                "GET",
+                &format!("/api/v1/applications/{number}"),
+                Some(session),
+                None,
+            )
             .await;
         assert_eq!(status, 200, "{body}");
         body

@@ -1,0 +1,357 @@
+//! How applications, deadlines and events read on a page: plain strings
+//! made here, so the templates only lay them out.
+
+use chrono::{DateTime, Utc};
+use gasdesk_domain::application::{
+    Application, BuiltBy, FailureCause, LicenceCheck, Readiness, StaffRef,
+};
+use gasdesk_domain::connection;
+use gasdesk_domain::deadline::DeadlineStatus;
+use gasdesk_domain::event::Event;
+use serde_json::Value;
+
+use super::fields::local;
+use crate::text;
+
+/// One line of a deadlines table.
+pub struct DeadlineRow {
+    pub name: String,
+    pub due: String,
+    /// The due time rests on a year whose holiday arrangement is not
+    /// published yet.
+    pub provisional: bool,
+    /// `on_time`, `due_soon`, `overdue`, `met_on_time` or `met_late`, for
+    /// the colour.
+    pub state: &'static str,
+    pub state_text: &'static str,
+    /// Working time left, or how long it took once met.
+    pub left: String,
+}
+
+pub fn deadline_row(d: &DeadlineStatus) -> DeadlineRow {
+    let left = match d.deadline.met_at {
+        Some(at) => format!(
+            "{} 完成，用时{}",
+            local(at),
+            text::working_time(d.elapsed_seconds)
+        ),
+        None => text::working_time(d.remaining_seconds),
+    };
+    DeadlineRow {
+        name: d.deadline.name.clone(),
+        due: local(d.deadline.due_at),
+        provisional: d.deadline.provisional,
+        state: d.state.as_str(),
+        state_text: text::deadline_state(d.state),
+        left,
+    }
+}
+
+pub fn deadline_rows(deadlines: &[DeadlineStatus]) -> Vec<DeadlineRow> {
+    deadlines.iter().map(deadline_row).collect()
+}
+
+/// The colour class of a status badge.
+pub fn status_class(app: &Application) -> &'static str {
+    use gasdesk_domain::application::Status;
+    match app.status {
+        Status::GasOn => "done",
+        Status::Cancelled => "closed",
+        Status::RoutedOneStop => "routed",
+        _ => "open",
+    }
+}
+
+pub fn licence(check: &LicenceCheck) -> String {
+    match check {
+        LicenceCheck::Found {
+            name,
+            legal_representative,
+            registry_status,
+        } => {
+            let status = registry_status_text(registry_status);
+            format!("政务数据平台已查到：{name}（法定代表人：{legal_representative}；{status}）")
+        }
+        LicenceCheck::ToConfirmByPhone => "待电话确认（登记信息中未查到该代码）".to_string(),
+        LicenceCheck::ConfirmedByPhone => "已电话确认".to_string(),
+    }
+}
+
+fn registry_status_text(code: &str) -> String {
+    use gasdesk_domain::registry::LicenceStatus;
+    match LicenceStatus::ALL.into_iter().find(|s| s.as_str() == code) {
+        Some(s) if s.is_active() => format!("登记状态：{}", s.name_zh()),
+        // Only a licence in force proves the business exists: say so.
+        Some(s) => format!("登记状态：{}，请向申请人核实", s.name_zh()),
+        None => format!("登记状态：{code}"),
+    }
+}
+
+/// The readiness answers as question and answer.
+pub fn readiness(r: &Readiness) -> Vec<(&'static str, &'static str)> {
+    vec![
+        (
+            "气源管线已建成并验收",
+            text::yes_no(r.source_pipeline_ready),
+        ),
+        (
+            "产权范围内燃气设施已施工完成并竣工验收",
+            text::yes_no(r.facilities_ready),
+        ),
+        ("产权范围内燃气设施", text::built_by(r.built_by)),
+    ]
+}
+
+pub fn assignee(a: &Option<StaffRef>) -> String {
+    match a {
+        Some(s) if !s.name.is_empty() => s.name.clone(),
+        Some(_) => "已指派".to_string(),
+        None => "尚未指派".to_string(),
+    }
+}
+
+/// The progress the application records beyond its intake, as label and
+/// value.
+pub fn progress(app: &Application) -> Vec<(String, String)> {
+    let mut rows = Vec::new();
+    if let Some(v) = &app.verification {
+        rows.push(("现场核实".into(), local(v.verified_at)));
+        rows.push(("用户燃气设施".into(), ok_text(v.facilities_ok)));
+        rows.push(("外部气源管".into(), ok_text(v.source_pipe_ok)));
+        rows.push(("碰接点位置".into(), v.tie_in_point.clone()));
+        if let Some(a) = &v.rectification_advice {
+            rows.push(("整改建议".into(), a.clone()));
+        }
+        if let Some(a) = &v.excavation_approvals {
+            rows.push(("开挖审批要求".into(), a.clone()));
+        }
+    }
+    if let Some(n) = &app.contract_number {
+        rows.push(("供用气合同编号".into(), n.clone()));
+    }
+    if let Some(at) = app.gas_on_planned_at {
+        rows.push(("计划通气时间".into(), local(at)));
+    }
+    for a in &app.acceptance_attempts {
+        rows.push((format!("第{}次验收通气", a.number), attempt_text(a)));
+    }
+    if let Some(r) = &app.cancel_reason {
+        rows.push(("撤销原因".into(), r.clone()));
+    }
+    rows
+}
+
+fn attempt_text(a: &gasdesk_domain::application::AcceptanceAttempt) -> String {
+    let mut s = format!("{} {}", local(a.occurred_at), passed_text(a.passed));
+    if let Some(c) = a.failure_cause {
+        s.push_str(&format!("（{}）", text::failure_cause(c)));
+    }
+    s.push_str(&format!("；参加人员：{}", a.participants.join("、")));
+    if let Some(n) = &a.note {
+        s.push_str(&format!("；{n}"));
+    }
+    s
+}
+
+fn ok_text(ok: bool) -> String {
+    if ok { "符合要求" } else { "需整改" }.to_string()
+}
+
+fn passed_text(passed: bool) -> &'static str {
+    if passed {
+        "合格，已通气点火"
+    } else {
+        "未通过"
+    }
+}
+
+/// One line of the full timeline, for staff.
+pub struct EventRow {
+    pub seq: i64,
+    pub name: &'static str,
+    pub actor: String,
+    pub channel: &'static str,
+    /// When it happened, after any correction.
+    pub occurred: String,
+    /// When it was first said to have happened, if corrected since.
+    pub corrected_from: String,
+    pub recorded: String,
+    pub facts: Vec<String>,
+}
+
+pub fn event_rows(events: &[Event]) -> Vec<EventRow> {
+    events
+        .iter()
+        .map(|e| {
+            let effective = connection::latest_occurred_at(events, e.seq);
+            let corrected_from = if effective != e.event.occurred_at {
+                local(e.event.occurred_at)
+            } else {
+                String::new()
+            };
+            let actor = match e.event.actor.role {
+                Some(role) => format!("{}（{}）", e.event.actor.name, text::role(role)),
+                None => format!("{}（申请人）", e.event.actor.name),
+            };
+            EventRow {
+                seq: e.seq,
+                name: text::event(&e.event.kind),
+                actor,
+                channel: text::channel(e.event.channel),
+                occurred: local(effective),
+                corrected_from,
+                recorded: local(e.event.recorded_at),
+                facts: facts(&e.event.kind, &e.event.payload),
+            }
+        })
+        .collect()
+}
+
+/// One line of the applicant's timeline: what happened and when. Internal
+/// notes and corrections stay with the staff; corrected times show as
+/// corrected.
+pub struct PublicEventRow {
+    pub name: &'static str,
+    /// The result, where the applicant needs it: an acceptance passed or not.
+    pub detail: &'static str,
+    pub occurred: String,
+}
+
+pub fn public_event_rows(events: &[Event]) -> Vec<PublicEventRow> {
+    events
+        .iter()
+        .filter(|e| {
+            !matches!(
+                e.event.kind.as_str(),
+                "note_added" | "occurred_at_corrected"
+            )
+        })
+        .map(|e| PublicEventRow {
+            name: text::event(&e.event.kind),
+            detail: match e.event.payload["passed"].as_bool() {
+                Some(passed) if e.event.kind == "acceptance_recorded" => passed_text(passed),
+                _ => "",
+            },
+            occurred: local(connection::latest_occurred_at(events, e.seq)),
+        })
+        .collect()
+}
+
+/// The key facts of an event's payload, where they read easily.
+fn facts(kind: &str, p: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut push = |label: &str, value: Option<String>| {
+        if let Some(v) = value.filter(|v| !v.is_empty()) {
+            out.push(format!("{label}：{v}"));
+        }
+    };
+    match kind {
+        "submitted" => {
+            if let Some(s) = status_of(&p["status"]) {
+                push("受理结果", Some(s.to_string()));
+            }
+            push("指派客户经理", staff_name(&p["assignee"]));
+        }
+        "handed_over" => push("转交给", staff_name(&p["to"])),
+        "assigned" => {
+            push("原负责人", staff_name(&p["from"]));
+            push("现负责人", staff_name(&p["to"]));
+        }
+        "first_call_recorded" => {
+            let c = &p["confirmation"];
+            push("营业执照已确认", flag(&c["licence_confirmed"]));
+            push("用气地址已确认", flag(&c["address_confirmed"]));
+            push("竣工验收已确认", flag(&c["completion_accepted"]));
+            push("产权范围内设施", built_by(&c["built_by"]));
+            push("备注", string(&p["note"]));
+        }
+        "site_verified" => {
+            push("用户燃气设施符合要求", flag(&p["facilities_ok"]));
+            push("外部气源管符合要求", flag(&p["source_pipe_ok"]));
+            push("碰接点位置", string(&p["tie_in_point"]));
+            push("整改建议", string(&p["rectification_advice"]));
+            push("开挖审批要求", string(&p["excavation_approvals"]));
+        }
+        "contract_signed" => push("合同编号", string(&p["contract_number"])),
+        "gas_on_scheduled" => push("计划通气时间", time(&p["planned_at"])),
+        "acceptance_recorded" => {
+            push(
+                "结果",
+                p["passed"].as_bool().map(|b| passed_text(b).to_string()),
+            );
+            push("不合格原因", failure_cause(&p["failure_cause"]));
+            push("参加人员", participants(&p["participants"]));
+            push("备注", string(&p["note"]));
+        }
+        "occurred_at_corrected" => {
+            push("更正记录", p["seq"].as_i64().map(|s| format!("第{s}条")));
+            push("原发生时间", time(&p["from"]));
+            push("更正为", time(&p["occurred_at"]));
+            push("原因", string(&p["reason"]));
+        }
+        "cancelled" => push("原因", string(&p["reason"])),
+        "note_added" => push("内容", string(&p["text"])),
+        _ => {}
+    }
+    out
+}
+
+fn string(v: &Value) -> Option<String> {
+    v.as_str().map(str::to_string)
+}
+
+fn flag(v: &Value) -> Option<String> {
+    v.as_bool().map(|b| text::yes_no(b).to_string())
+}
+
+fn time(v: &Value) -> Option<String> {
+    serde_json::from_value::<DateTime<Utc>>(v.clone())
+        .ok()
+        .map(local)
+}
+
+fn staff_name(v: &Value) -> Option<String> {
+    serde_json::from_value::<StaffRef>(v.clone())
+        .ok()
+        .map(|s| s.name)
+}
+
+fn built_by(v: &Value) -> Option<String> {
+    serde_json::from_value::<BuiltBy>(v.clone())
+        .ok()
+        .map(|b| text::built_by(b).to_string())
+}
+
+fn failure_cause(v: &Value) -> Option<String> {
+    serde_json::from_value::<FailureCause>(v.clone())
+        .ok()
+        .map(|c| text::failure_cause(c).to_string())
+}
+
+fn status_of(v: &Value) -> Option<&'static str> {
+    v.as_str()
+        .and_then(gasdesk_domain::application::Status::parse)
+        .map(text::status)
+}
+
+fn participants(v: &Value) -> Option<String> {
+    let names: Vec<&str> = v.as_array()?.iter().filter_map(Value::as_str).collect();
+    Some(names.join("、"))
+}
+
+/// One choice of a select.
+pub struct Opt {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Opt {
+    pub fn new(value: &str, label: &str, current: &str) -> Opt {
+        Opt {
+            value: value.to_string(),
+            label: label.to_string(),
+            selected: value == current,
+        }
+    }
+}
