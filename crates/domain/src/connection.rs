@@ -349,15 +349,21 @@ fn roles_for(action: &Action) -> &'static [Role] {
         Action::RecordAcceptance { .. } => &[CustomerManager, OperationsUnit, Supervisor],
         Action::CorrectOccurredAt { .. } => &[Supervisor, Admin],
         Action::Cancel { .. } => &[ServiceStaff, CustomerManager, Supervisor, Admin],
-        Action::AddNote { .. } => &[
-            ServiceStaff,
-            CustomerManager,
-            Designer,
-            ConstructionUnit,
-            OperationsUnit,
-            Supervisor,
-            Admin,
-        ],
+        Action::AddNote { .. } => &Role::ALL,
+    }
+}
+
+/// The action that moves the application on from where it stands, which a
+/// page offers first.
+pub fn next_step(app: &Application) -> Option<&'static str> {
+    match app.status {
+        Status::AwaitingHandover => Some("hand_over"),
+        Status::AwaitingFirstCall => Some("record_first_call"),
+        Status::AwaitingVerification => Some("verify_site"),
+        Status::AwaitingContract => Some("sign_contract"),
+        Status::AwaitingGasOn if app.gas_on_planned_at.is_none() => Some("schedule_gas_on"),
+        Status::AwaitingGasOn => Some("record_acceptance"),
+        Status::GasOn | Status::RoutedOneStop | Status::Cancelled => None,
     }
 }
 
@@ -697,6 +703,12 @@ fn correct(
     {
         d.met_at = Some(occurred_at);
     }
+    if original.kind == "site_verified"
+        && let Some(v) = app.verification.as_mut()
+        && v.verified_at == previous
+    {
+        v.verified_at = occurred_at;
+    }
     if original.kind == "acceptance_recorded"
         && let Some(a) = app
             .acceptance_attempts
@@ -810,6 +822,17 @@ mod tests {
         );
         let applicant = Actor::applicant("张");
         assert!(available_actions(&pool, &applicant).is_empty());
+    }
+
+    #[test]
+    fn the_next_step_follows_the_status() {
+        let mut app = application(Status::AwaitingGasOn, Some(7));
+        assert_eq!(next_step(&app), Some("schedule_gas_on"));
+        app.gas_on_planned_at = Some(DateTime::<Utc>::MIN_UTC);
+        assert_eq!(next_step(&app), Some("record_acceptance"));
+        let first = application(Status::AwaitingFirstCall, None);
+        assert_eq!(next_step(&first), Some("record_first_call"));
+        assert_eq!(next_step(&application(Status::GasOn, None)), None);
     }
 
     #[test]

@@ -302,7 +302,7 @@ async fn calendar(database_url: &str, cmd: CalendarCommand) -> Result<ExitCode> 
     };
     match gasdesk_calendar::cli::run(cmd, &imported) {
         Ok(CliOutput::Text(out)) => {
-            println!("{out}");
+            print!("{out}");
             Ok(ExitCode::SUCCESS)
         }
         Ok(CliOutput::Imported {

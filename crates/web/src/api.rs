@@ -243,12 +243,7 @@ pub async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<StatusCode, AppError> {
-    let bearer = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::to_string);
-    if let Some(token) = bearer.or_else(|| auth::token_of(&headers)) {
+    if let Some(token) = auth::request_token(&headers) {
         state
             .store
             .delete_session(&auth::token_hash(&token))

@@ -5,6 +5,7 @@ use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
@@ -123,20 +124,22 @@ impl Staff {
     }
 }
 
-fn request_token(parts: &Parts) -> Option<String> {
-    if let Some(v) = parts.headers.get(AUTHORIZATION)
+/// The session token a request carries: a bearer token (API clients) or
+/// the session cookie (pages).
+pub fn request_token(headers: &HeaderMap) -> Option<String> {
+    if let Some(v) = headers.get(AUTHORIZATION)
         && let Ok(v) = v.to_str()
         && let Some(token) = v.strip_prefix("Bearer ")
     {
         return Some(token.trim().to_string());
     }
-    CookieJar::from_headers(&parts.headers)
+    CookieJar::from_headers(headers)
         .get(SESSION_COOKIE)
         .map(|c| c.value().to_string())
 }
 
 async fn session_user(parts: &Parts, state: &AppState) -> Result<Option<User>, AppError> {
-    let Some(token) = request_token(parts) else {
+    let Some(token) = request_token(&parts.headers) else {
         return Ok(None);
     };
     Ok(state
@@ -165,13 +168,6 @@ impl FromRequestParts<AppState> for MaybeStaff {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         Ok(MaybeStaff(session_user(parts, state).await?.map(Staff)))
     }
-}
-
-/// The session token of the request, to end it on logout.
-pub fn token_of(parts_headers: &axum::http::HeaderMap) -> Option<String> {
-    CookieJar::from_headers(parts_headers)
-        .get(SESSION_COOKIE)
-        .map(|c| c.value().to_string())
 }
 
 #[cfg(test)]

@@ -220,6 +220,14 @@ pub async fn customer_managers(state: &AppState) -> Result<Vec<crate::api::Staff
         .collect())
 }
 
+/// Every staff account, for administrators.
+pub async fn users(state: &AppState, staff: &Staff) -> Result<Vec<gasdesk_store::User>, AppError> {
+    if !staff.is(&[Role::Admin]) {
+        return Err(AppError::Domain(gasdesk_domain::DomainError::Forbidden));
+    }
+    Ok(state.store.users().await?)
+}
+
 /// Creates a staff account. Usernames are short ASCII names; passwords are
 /// at least twelve characters and stored only as a memory-hard hash.
 pub async fn create_user(

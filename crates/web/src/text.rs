@@ -130,7 +130,9 @@ pub fn error_message(e: &AppError) -> String {
         AppError::Conflict => "该申请已被他人更新，请刷新页面后重试。".into(),
         AppError::BadRequest(code) => match *code {
             "username_taken" => "用户名已存在。".into(),
-            "bad_time" => "时间格式不正确，请按“2026-03-03 10:30”填写。".into(),
+            "bad_time" => {
+                "时间格式不正确：请用日期时间选择器选择，或按“2026-03-03T10:30”格式填写。".into()
+            }
             "bad_form" => "提交的内容不完整或格式不正确，请检查后重试。".into(),
             "unknown_user" => "所选人员不存在或不是客户经理。".into(),
             "weak_password" => "密码至少需要 12 个字符。".into(),

@@ -104,6 +104,39 @@ impl TestServer {
         }
     }
 
+    /// Creates an account with a password the test chooses, for a test
+    /// that also signs in through the pages, and signs it in through the API.
+    pub async fn staff_with_password(
+        &self,
+        username: &str,
+        name: &str,
+        role: Role,
+        password: &str,
+    ) -> Session {
+        gasdesk_web::service::create_user(&self.state, username, name, role, password)
+            .await
+            .unwrap();
+        self.sign_in(username, password).await
+    }
+
+    /// Signs an existing account in through the API.
+    pub async fn sign_in(&self, username: &str, password: &str) -> Session {
+        let (status, body) = self
+            .send(
+                "POST",
+                "/api/v1/session",
+                None,
+                Some(json!({"username": username, "password": password})),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        Session {
+            token: body["token"].as_str().unwrap().to_string(),
+            user_id: body["user"]["id"].as_str().unwrap().to_string(),
+            name: body["user"]["display_name"].as_str().unwrap().to_string(),
+        }
+    }
+
     pub async fn send(
         &self,
         method: &str,

@@ -148,14 +148,9 @@ async fn users_page(
     created: Option<Created>,
     fault: Option<Fault>,
 ) -> Response {
-    // TODO: listing accounts has no use case in `service` yet; this reads
-    // the store directly, as the command line's `user list` does.
-    let users = match state.store.users().await {
+    let users = match service::users(state, staff).await {
         Ok(users) => users,
-        Err(e) => {
-            let fault = Fault::from(crate::error::AppError::from(e));
-            return fault.seen_by(Some(staff)).into_response();
-        }
+        Err(e) => return Fault::from(e).seen_by(Some(staff)).into_response(),
     };
     let status = fault
         .as_ref()

@@ -325,10 +325,7 @@ fn action_forms(
     refused: Option<Refused>,
 ) -> Vec<ActionForm> {
     let kinds = connection::available_actions(&detail.application, &staff.actor());
-    let next_step = kinds
-        .iter()
-        .copied()
-        .find(|k| !matches!(*k, "add_note" | "cancel" | "correct_occurred_at"));
+    let next_step = connection::next_step(&detail.application).filter(|k| kinds.contains(k));
     let opened_by_refusal = refused.as_ref().map(|r| r.kind.clone());
 
     kinds
@@ -348,7 +345,10 @@ fn action_forms(
             let options = options(kind, detail, staff, managers, &values);
             ActionForm {
                 kind,
-                title: text::action(kind),
+                title: match (kind, staff.0.role) {
+                    ("assign", gasdesk_domain::Role::CustomerManager) => "接单",
+                    _ => text::action(kind),
+                },
                 hint: hint(kind, staff),
                 open,
                 danger: kind == "cancel",
