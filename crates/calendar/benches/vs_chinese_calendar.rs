@@ -50,12 +50,13 @@ fn questions() -> Vec<(NaiveDate, u32)> {
 }
 
 fn answer(cal: &WorkCalendar, date: NaiveDate, n: u32) -> NaiveDate {
-    let from = shanghai::from_local(date.and_hms_opt(0, 0, 0).expect("midnight"));
+    let midnight = date.and_hms_opt(0, 0, 0).expect("midnight");
+    let from = shanghai::from_local(midnight).expect("2010-2025 are in range");
     let budget = WorkDuration::days(i64::from(n) + 1);
     let deadline = cal
         .add(from, budget, &[], false)
         .expect("2010-2026 are covered");
-    shanghai::date_of(deadline.value)
+    shanghai::date_of(deadline.value).expect("2010-2026 are in range")
 }
 
 fn main() -> std::io::Result<()> {

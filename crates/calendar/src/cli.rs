@@ -5,8 +5,8 @@
 //! it imported earlier, and calls [`run`]. `run` never writes anywhere: an
 //! import hands back the validated JSON for the caller to persist.
 
-use std::io;
-use std::path::PathBuf;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
@@ -73,8 +73,17 @@ pub enum CalendarCommand {
     Import {
         #[arg(value_name = "FILE")]
         file: PathBuf,
+        /// Revise a year shipped with gasdesk (2007-2026), for a notice
+        /// amended after the release.
+        #[arg(long)]
+        replace: bool,
     },
 }
+
+/// How much of an import file is read at most. A holiday-cn year file is a
+/// few kilobytes; the bound keeps a wrong path (`/dev/zero`, a disk image)
+/// from filling memory or never finishing.
+pub const MAX_IMPORT_BYTES: u64 = 1024 * 1024;
 
 /// Options shared by the questions.
 #[derive(Debug, Clone, Args)]
@@ -151,6 +160,13 @@ pub enum CliError {
     Stored(DataError),
     #[error("cannot read {}: {source}", path.display())]
     Read { path: PathBuf, source: io::Error },
+    #[error(
+        "{} is larger than {MAX_IMPORT_BYTES} bytes: not a holiday-cn year file",
+        path.display()
+    )]
+    TooLarge { path: PathBuf },
+    #[error("calendar year {0} is shipped with gasdesk; use --replace to revise it")]
+    Shipped(i32),
     #[error("{0}")]
     Usage(String),
 }
@@ -176,18 +192,14 @@ where
 /// earlier (the caller loads them from its database); they are applied over
 /// the bundled data in the order given.
 pub fn run(command: CalendarCommand, imported_years: &[String]) -> Result<CliOutput, CliError> {
-    let mut official = OfficialCalendar::bundled();
-    for json in imported_years {
-        official.import_year_json(json).map_err(CliError::Stored)?;
-    }
     match command {
-        CalendarCommand::Import { file } => import(official, file),
+        CalendarCommand::Import { file, replace } => import(imported_years, file, replace),
         CalendarCommand::Add {
             from,
             duration,
             options,
         } => {
-            let cal = calendar(official, &options)?;
+            let cal = calendar(imported_years, &options)?;
             let deadline = cal.add(from, duration, &options.pauses, options.provisional)?;
             Ok(CliOutput::Text(deadline_text(deadline, options.json)))
         }
@@ -200,36 +212,62 @@ pub fn run(command: CalendarCommand, imported_years: &[String]) -> Result<CliOut
                 let msg = "--pause applies to add and elapsed, not to sub";
                 return Err(CliError::Usage(msg.to_string()));
             }
-            let cal = calendar(official, &options)?;
+            let cal = calendar(imported_years, &options)?;
             let start = cal.sub(from, duration, options.provisional)?;
             Ok(CliOutput::Text(deadline_text(start, options.json)))
         }
         CalendarCommand::Elapsed { from, to, options } => {
-            let cal = calendar(official, &options)?;
+            let cal = calendar(imported_years, &options)?;
             let elapsed = cal.elapsed(from, to, &options.pauses, options.provisional)?;
             Ok(CliOutput::Text(elapsed_text(elapsed, options.json)))
         }
         CalendarCommand::Next { from, options } => {
-            let cal = calendar(official, &options)?;
+            let cal = calendar(imported_years, &options)?;
             let next = cal.next_working_moment(from, options.provisional)?;
             Ok(CliOutput::Text(next_text(next, options.json)))
         }
         CalendarCommand::IsWorkday { date, options } => {
-            let cal = calendar(official, &options)?;
+            let cal = calendar(imported_years, &options)?;
             let info = cal.day_info(date, options.provisional)?;
             Ok(CliOutput::Text(day_text(date, info, options.json)))
         }
     }
 }
 
-fn import(mut official: OfficialCalendar, file: PathBuf) -> Result<CliOutput, CliError> {
-    let json = std::fs::read_to_string(&file).map_err(|source| CliError::Read {
-        path: file.clone(),
-        source,
-    })?;
+/// The bundled data with the years imported earlier, but for `except`.
+/// Those were accepted when imported, some with `--replace`, so they may
+/// replace shipped years.
+fn load(imported_years: &[String], except: Option<i32>) -> Result<OfficialCalendar, CliError> {
+    let mut official = OfficialCalendar::bundled();
+    for json in imported_years {
+        if except.is_some() && year_of(json) == except {
+            continue;
+        }
+        official
+            .import_year_json_replacing(json)
+            .map_err(CliError::Stored)?;
+    }
+    Ok(official)
+}
+
+fn import(imported_years: &[String], file: PathBuf, replace: bool) -> Result<CliOutput, CliError> {
+    let json = read_import_file(&file)?;
     let year = crate::official::parse_json(&json)?.year;
-    let replacing = official.is_available(year);
-    official.import_year_json(&json)?;
+    // The stored version of the same year is left out: the import replaces
+    // it anyway, and one that no longer passes the checks must not stand in
+    // the way of its own correction.
+    let mut official = load(imported_years, Some(year))?;
+    let stored = imported_years.iter().any(|j| year_of(j) == Some(year));
+    let replacing = stored || official.is_available(year);
+    let imported = if replace {
+        official.import_year_json_replacing(&json)
+    } else {
+        official.import_year_json(&json)
+    };
+    imported.map_err(|e| match e {
+        DataError::Shipped(year) => CliError::Shipped(year),
+        e => CliError::Data(e),
+    })?;
     let listed = official.arrangement(year).map_or(0, |a| a.days.len());
     let replacing = if replacing {
         ", replacing the one loaded before"
@@ -245,10 +283,36 @@ fn import(mut official: OfficialCalendar, file: PathBuf) -> Result<CliOutput, Cl
     })
 }
 
+fn year_of(json: &str) -> Option<i32> {
+    crate::official::parse_json(json).ok().map(|a| a.year)
+}
+
+/// The file as text, reading at most [`MAX_IMPORT_BYTES`].
+fn read_import_file(file: &Path) -> Result<String, CliError> {
+    let read_error = |source| CliError::Read {
+        path: file.to_path_buf(),
+        source,
+    };
+    let handle = std::fs::File::open(file).map_err(read_error)?;
+    let mut json = String::new();
+    // One byte past the bound tells a file of exactly the bound from a
+    // longer one.
+    handle
+        .take(MAX_IMPORT_BYTES + 1)
+        .read_to_string(&mut json)
+        .map_err(read_error)?;
+    if json.len() as u64 > MAX_IMPORT_BYTES {
+        let path = file.to_path_buf();
+        return Err(CliError::TooLarge { path });
+    }
+    Ok(json)
+}
+
 fn calendar(
-    official: OfficialCalendar,
+    imported_years: &[String],
     options: &CalendarOptions,
 ) -> Result<WorkCalendar, CliError> {
+    let official = load(imported_years, None)?;
     let config = CalendarConfig {
         hours: options.hours.clone(),
         seasonal: Vec::new(),
@@ -387,7 +451,7 @@ pub fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
     if let Ok(t) = DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M%#z") {
         return Ok(t.with_timezone(&Utc));
     }
-    [
+    let local = [
         "%Y-%m-%dT%H:%M:%S%.f",
         "%Y-%m-%dT%H:%M",
         "%Y-%m-%d %H:%M:%S%.f",
@@ -395,13 +459,13 @@ pub fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
     ]
     .iter()
     .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
-    .map(shanghai::from_local)
     .ok_or_else(|| {
         format!(
             "{s:?} is not a time: write RFC 3339 such as 2026-03-03T10:30:00+08:00, \
                  or 2026-03-03T10:30 for Asia/Shanghai time"
         )
-    })
+    })?;
+    shanghai::from_local(local).ok_or_else(|| format!("{s:?}: time out of range"))
 }
 
 /// `YYYY-MM-DD`.

@@ -10,7 +10,9 @@
 //!
 //! 1. [`OfficialCalendar`]: the State Council's holiday arrangements,
 //!    2007-2026 shipped with the crate ([`OfficialCalendar::bundled`]),
-//!    later years added at run time ([`OfficialCalendar::import_year_json`]).
+//!    later years added at run time ([`OfficialCalendar::import_year_json`];
+//!    a shipped year is revised only through
+//!    [`OfficialCalendar::import_year_json_replacing`]).
 //! 2. [`CalendarConfig`]: the company's layers — working hours of a day
 //!    (a lunch break is a gap between intervals), seasonal hours, closure
 //!    days and extra working days over the official data, and the kind of
@@ -138,8 +140,10 @@
 //! a Saturday or Sunday (or the weekday right after the festival's last day
 //! off, which only says when work resumes and reads as an ordinary weekday,
 //! as 2020-02-03 after the extended Spring Festival); a make-up day belongs
-//! to a festival with a day off; the law's fixed holidays are not listed as
-//! worked; and no date contradicts another year's notice.
+//! to a festival with a day off; the law's fixed holidays are listed as days
+//! off; each festival's dates lie in a window around where it can fall;
+//! at least one date lies in the year itself; and no date contradicts
+//! another year's notice.
 //!
 //! # The command
 //!

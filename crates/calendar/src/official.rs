@@ -48,15 +48,20 @@ pub enum DataError {
     YearOutOfRange(i64),
     #[error("the {year} holiday arrangement is not valid: {reason}")]
     Invalid { year: i32, reason: String },
+    /// An import would replace a year shipped with the build without the
+    /// caller asking for that ([`OfficialCalendar::import_year_json_replacing`]).
+    #[error("calendar year {0} is shipped with gasdesk; replacing it must be asked for")]
+    Shipped(i32),
 }
 
 /// The official working calendar: which dates are days off and which
 /// weekend days are worked, year by year.
 ///
 /// [`OfficialCalendar::bundled`] holds the arrangements 2007-2026 shipped
-/// with the crate; [`OfficialCalendar::import_year_json`] adds or replaces a
-/// year at run time. A year is *available* exactly when its arrangement is
-/// loaded.
+/// with the crate; [`OfficialCalendar::import_year_json`] adds a year at run
+/// time, and [`OfficialCalendar::import_year_json_replacing`] may also
+/// revise a shipped one. A year is *available* exactly when its arrangement
+/// is loaded.
 #[derive(Debug, Clone)]
 pub struct OfficialCalendar {
     arrangements: BTreeMap<i32, YearArrangement>,
@@ -91,13 +96,12 @@ impl OfficialCalendar {
 
     /// The arrangements 2007-2026 shipped in `data/official.txt`.
     pub fn bundled() -> Self {
-        static BUNDLED: OnceLock<OfficialCalendar> = OnceLock::new();
-        BUNDLED
-            .get_or_init(|| {
-                OfficialCalendar::from_text(BUNDLED_TEXT)
-                    .expect("the bundled holiday data is valid")
-            })
-            .clone()
+        shipped().clone()
+    }
+
+    /// Whether `year` is one of the years shipped with the build.
+    pub fn is_shipped(year: i32) -> bool {
+        shipped().is_available(year)
     }
 
     /// Reads arrangements in the crate's text format (see `data/official.txt`).
@@ -109,6 +113,7 @@ impl OfficialCalendar {
                 let year = arrangement.year;
                 return Err(DataError::Invalid { year, reason });
             }
+            validate(&arrangement)?;
             cal.insert(arrangement)?;
         }
         Ok(cal)
@@ -116,11 +121,32 @@ impl OfficialCalendar {
 
     /// Adds one year from a holiday-cn per-year JSON file (`{"year": 2027,
     /// "papers": [...], "days": [{"name", "date", "isOffDay"}]}`), after
-    /// checking it like the bundled data. A year already loaded is replaced,
-    /// as a revised notice replaces the earlier one. Returns the year.
+    /// checking it like the bundled data. A year imported before is
+    /// replaced, as a revised notice replaces the earlier one; a year
+    /// shipped with the build and loaded here is not
+    /// ([`DataError::Shipped`]): the shipped data has been reviewed, and a
+    /// wrong file silently overriding it would move every deadline of that
+    /// year. Returns the year.
     pub fn import_year_json(&mut self, json: &str) -> Result<i32, DataError> {
+        self.import(json, false)
+    }
+
+    /// Like [`OfficialCalendar::import_year_json`], but may also replace a
+    /// shipped year: for an operator who explicitly revises one, and for
+    /// reloading years accepted that way before.
+    pub fn import_year_json_replacing(&mut self, json: &str) -> Result<i32, DataError> {
+        self.import(json, true)
+    }
+
+    fn import(&mut self, json: &str, may_replace_shipped: bool) -> Result<i32, DataError> {
         let arrangement = parse_json(json)?;
+        // Validated first: when the file is wrong anyway, saying so helps
+        // more than pointing at the option that would not make it load.
+        validate(&arrangement)?;
         let year = arrangement.year;
+        if !may_replace_shipped && self.is_available(year) && Self::is_shipped(year) {
+            return Err(DataError::Shipped(year));
+        }
         self.insert(arrangement)?;
         Ok(year)
     }
@@ -217,8 +243,19 @@ impl OfficialCalendar {
         }
     }
 
+    /// Adds a validated arrangement.
     fn insert(&mut self, arrangement: YearArrangement) -> Result<(), DataError> {
-        validate(&arrangement)?;
+        self.check_other_years(&arrangement)?;
+        self.arrangements.insert(arrangement.year, arrangement);
+        self.reindex();
+        Ok(())
+    }
+
+    /// No date may read differently in two years' notices. The festival
+    /// windows keep a year's dates from reaching into another year's, so
+    /// this holds for any two valid arrangements today; it stays as the
+    /// guarantee [`OfficialCalendar::listed`] relies on if a window widens.
+    fn check_other_years(&self, arrangement: &YearArrangement) -> Result<(), DataError> {
         let year = arrangement.year;
         for d in &arrangement.days {
             let Some(&(other_year, i)) = self.listed.get(&d.date) else {
@@ -235,8 +272,6 @@ impl OfficialCalendar {
                 return Err(DataError::Invalid { year, reason });
             }
         }
-        self.arrangements.insert(year, arrangement);
-        self.reindex();
         Ok(())
     }
 
@@ -254,6 +289,13 @@ impl OfficialCalendar {
     }
 }
 
+fn shipped() -> &'static OfficialCalendar {
+    static BUNDLED: OnceLock<OfficialCalendar> = OnceLock::new();
+    BUNDLED.get_or_init(|| {
+        OfficialCalendar::from_text(BUNDLED_TEXT).expect("the bundled holiday data is valid")
+    })
+}
+
 fn reading(off: bool) -> &'static str {
     if off { "a day off" } else { "a working day" }
 }
@@ -267,15 +309,24 @@ fn weekday_abbr(w: Weekday) -> &'static str {
 }
 
 /// The days off the national holiday law fixes by Gregorian date (as
-/// revised for 2025): 1 January, 1-2 May, 1-3 October. The lunar
-/// festivals and Qingming move and are left out of a provisional reading.
+/// revised for 2025): 1 January, 1-2 May, 1-3 October, as (month, day,
+/// festival). The lunar festivals and Qingming move and are left out of a
+/// provisional reading.
+const LAW_DATES: [(u32, u32, &str); 6] = [
+    (1, 1, "元旦"),
+    (5, 1, "劳动节"),
+    (5, 2, "劳动节"),
+    (10, 1, "国庆节"),
+    (10, 2, "国庆节"),
+    (10, 3, "国庆节"),
+];
+
 fn law_holiday(date: NaiveDate) -> Option<&'static str> {
-    match (date.month(), date.day()) {
-        (1, 1) => Some("元旦"),
-        (5, 1) | (5, 2) => Some("劳动节"),
-        (10, 1..=3) => Some("国庆节"),
-        _ => None,
-    }
+    let (month, day) = (date.month(), date.day());
+    LAW_DATES
+        .iter()
+        .find(|&&(m, d, _)| (m, d) == (month, day))
+        .map(|&(_, _, name)| name)
 }
 
 /// Festival names as the notices write them. A combined name such as
@@ -293,15 +344,65 @@ const FESTIVALS: &[&str] = &[
     "十一",
 ];
 
+/// The festivals a (possibly combined) name names, without quotation marks.
+fn festival_parts(name: &str) -> impl Iterator<Item = String> + '_ {
+    name.split('、').map(|part| {
+        part.chars()
+            .filter(|c| !matches!(c, '“' | '”' | '"'))
+            .collect()
+    })
+}
+
 fn is_known_festival(name: &str) -> bool {
     !name.is_empty()
-        && name.split('、').all(|part| {
-            let bare: String = part
-                .chars()
-                .filter(|c| !matches!(c, '“' | '”' | '"'))
-                .collect();
-            FESTIVALS.contains(&bare.as_str()) || is_victory_anniversary(&bare)
-        })
+        && festival_parts(name)
+            .all(|bare| FESTIVALS.contains(&bare.as_str()) || is_victory_anniversary(&bare))
+}
+
+/// Where the listed dates of each festival may fall, days off and make-up
+/// working days alike, as (names, first, last) with (month, day) in the
+/// arrangement's year; a first month after the last month means that
+/// month of the year before (New Year's days start in December).
+///
+/// Each window holds every date the notices of 2007-2026 list for the
+/// festival, widened by a week or more on either side to leave room for
+/// where the moving festivals can fall: Spring Festival between 21 January
+/// and 20 February, Dragon Boat between late May and late June,
+/// Mid-Autumn between early September and early October. A file that puts
+/// a festival outside its window (Spring Festival on 1 July) is a wrong
+/// file, and loading it would turn real working days into holidays.
+const WINDOWS: &[(&[&str], MonthAndDay, MonthAndDay)] = &[
+    (&["元旦"], (12, 20), (1, 15)),
+    (&["春节"], (1, 10), (3, 10)),
+    (&["清明节"], (3, 25), (4, 15)),
+    (&["劳动节", "五一", "五一国际劳动节"], (4, 15), (5, 20)),
+    (&["端午节"], (5, 20), (7, 5)),
+    (&["中秋节"], (9, 1), (10, 15)),
+    (&["国庆节", "十一"], (9, 15), (10, 20)),
+];
+
+/// Victory anniversaries centre on 3 September (2015: 3-5 September off,
+/// 6 September worked).
+const VICTORY_WINDOW: (MonthAndDay, MonthAndDay) = ((8, 25), (9, 15));
+
+/// (month, day)
+type MonthAndDay = (u32, u32);
+
+/// The first and last date a festival of `year` may be listed on.
+fn window(year: i32, festival: &str) -> Option<(NaiveDate, NaiveDate)> {
+    let (first, last) = if is_victory_anniversary(festival) {
+        VICTORY_WINDOW
+    } else {
+        WINDOWS
+            .iter()
+            .find(|(names, _, _)| names.contains(&festival))
+            .map(|&(_, first, last)| (first, last))?
+    };
+    let first_year = if first.0 > last.0 { year - 1 } else { year };
+    Some((
+        NaiveDate::from_ymd_opt(first_year, first.0, first.1)?,
+        NaiveDate::from_ymd_opt(year, last.0, last.1)?,
+    ))
 }
 
 /// Anniversaries of the victory of 1945 have had their own days off
@@ -343,6 +444,26 @@ pub(crate) fn validate(a: &YearArrangement) -> Result<(), DataError> {
                 d.date, d.name
             )));
         }
+        for festival in festival_parts(&d.name) {
+            let Some((first, last)) = window(year, &festival) else {
+                continue;
+            };
+            if !(first..=last).contains(&d.date) {
+                return Err(invalid(format!(
+                    "{} is listed for {festival}, but {festival} days of {year} lie between \
+                     {first} and {last}",
+                    d.date
+                )));
+            }
+        }
+    }
+    // A file for the wrong year (a 2027 file listing only 2026-12-04) would
+    // otherwise load as a year with no holidays at all.
+    if a.days.iter().all(|d| d.date.year() != year) {
+        return Err(invalid(format!(
+            "none of its dates is in {year}: it lists only dates of December {}",
+            year - 1
+        )));
     }
     for d in &a.days {
         if !d.off && !is_weekend(d.date) && !is_return_to_work(d, &seen) {
@@ -366,6 +487,20 @@ pub(crate) fn validate(a: &YearArrangement) -> Result<(), DataError> {
                 d.date, d.name
             )));
         }
+    }
+    // Every notice lists the days off the law fixes by date, including
+    // those that fall on a weekend: they anchor the arrangement (the
+    // notices of 2007-2026 all do, which loading the bundled data checks).
+    // A file without them is partial or for something else, and loading it
+    // would make 1 January a working day.
+    for &(month, day, festival) in &LAW_DATES {
+        let date = NaiveDate::from_ymd_opt(year, month, day).expect("exists every year");
+        if may_work(date) || seen.get(&date).is_some_and(|d| d.off) {
+            continue;
+        }
+        return Err(invalid(format!(
+            "{date} ({festival}) is a day off by the holiday law but is not listed as one"
+        )));
     }
     Ok(())
 }
@@ -563,6 +698,45 @@ mod tests {
         let cal = OfficialCalendar::bundled();
         let d = cal.classify(date("2020-02-03"));
         assert_eq!((d.kind, d.working), (DayKind::Weekday, true));
+    }
+
+    #[test]
+    fn a_year_may_not_contradict_another_years_notice() {
+        // The festival windows keep valid arrangements from listing the same
+        // date, so the check is reached here with an unvalidated one: the
+        // 2019 notice makes Saturday 29 December 2018 a working day.
+        let cal = OfficialCalendar::bundled();
+        let a = YearArrangement {
+            year: 2018,
+            notices: Vec::new(),
+            days: vec![ListedDay {
+                date: date("2018-12-29"),
+                off: true,
+                name: "元旦".to_string(),
+            }],
+        };
+        let err = cal.check_other_years(&a).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the 2018 holiday arrangement is not valid: 2018-12-29 is listed as a day off \
+             here but as a working day by the 2019 arrangement"
+        );
+    }
+
+    #[test]
+    fn windows_reach_into_the_previous_december_only_for_new_year() {
+        assert_eq!(
+            window(2027, "元旦"),
+            Some((date("2026-12-20"), date("2027-01-15")))
+        );
+        assert_eq!(
+            window(2027, "春节"),
+            Some((date("2027-01-10"), date("2027-03-10")))
+        );
+        assert_eq!(
+            window(2015, "抗日战争暨世界反法西斯战争胜利70周年纪念日"),
+            Some((date("2015-08-25"), date("2015-09-15")))
+        );
     }
 
     #[test]

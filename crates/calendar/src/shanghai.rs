@@ -16,19 +16,29 @@ pub fn offset() -> FixedOffset {
     FixedOffset::east_opt(OFFSET_SECONDS).expect("+08:00 is a valid offset")
 }
 
-/// The local wall-clock reading of an instant.
-pub fn local(t: DateTime<Utc>) -> NaiveDateTime {
-    t.naive_utc() + TimeDelta::seconds(i64::from(OFFSET_SECONDS))
+/// The local wall-clock reading of an instant; `None` within eight hours
+/// of the end of chrono's range, where the reading has no representation.
+/// Checked because the instant may come from a user, and a plain `+`
+/// would panic there.
+pub fn local(t: DateTime<Utc>) -> Option<NaiveDateTime> {
+    t.naive_utc().checked_add_signed(offset_delta())
 }
 
-/// The local date of an instant: the date every working-day decision uses.
-pub fn date_of(t: DateTime<Utc>) -> NaiveDate {
-    local(t).date()
+/// The local date of an instant: the date every working-day decision uses;
+/// `None` where [`local`] is.
+pub fn date_of(t: DateTime<Utc>) -> Option<NaiveDate> {
+    local(t).map(|n| n.date())
 }
 
-/// The instant of a local wall-clock reading.
-pub fn from_local(n: NaiveDateTime) -> DateTime<Utc> {
-    (n - TimeDelta::seconds(i64::from(OFFSET_SECONDS))).and_utc()
+/// The instant of a local wall-clock reading; `None` within eight hours of
+/// the start of chrono's range (`-262143-01-01T00:00`), for the same reason
+/// as [`local`].
+pub fn from_local(n: NaiveDateTime) -> Option<DateTime<Utc>> {
+    n.checked_sub_signed(offset_delta()).map(|u| u.and_utc())
+}
+
+fn offset_delta() -> TimeDelta {
+    TimeDelta::seconds(i64::from(OFFSET_SECONDS))
 }
 
 /// RFC 3339 with the +08:00 offset, to the second
@@ -37,4 +47,19 @@ pub fn format(t: DateTime<Utc>) -> String {
     t.with_timezone(&offset())
         .format("%Y-%m-%dT%H:%M:%S%:z")
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readings_beyond_chronos_range_are_none_not_a_panic() {
+        assert_eq!(local(DateTime::<Utc>::MAX_UTC), None);
+        assert_eq!(date_of(DateTime::<Utc>::MAX_UTC), None);
+        assert_eq!(from_local(NaiveDateTime::MIN), None);
+        // At the other ends the shift moves inwards and both exist.
+        assert!(local(DateTime::<Utc>::MIN_UTC).is_some());
+        assert!(from_local(NaiveDateTime::MAX).is_some());
+    }
 }

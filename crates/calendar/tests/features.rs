@@ -261,15 +261,17 @@ fn fixed_offset_agrees_with_the_time_zone_database() {
     // Every 5 h 1 min walks through every hour of the day over the range.
     while instant < end {
         let zoned = instant.with_timezone(&Shanghai);
-        assert_eq!(shanghai::local(instant), zoned.naive_local(), "{instant}");
-        assert_eq!(shanghai::date_of(instant), zoned.date_naive(), "{instant}");
+        let local = shanghai::local(instant);
+        assert_eq!(local, Some(zoned.naive_local()), "{instant}");
+        let date = shanghai::date_of(instant);
+        assert_eq!(date, Some(zoned.date_naive()), "{instant}");
         let back = Shanghai
             .from_local_datetime(&zoned.naive_local())
             .single()
             .unwrap();
         assert_eq!(
             shanghai::from_local(zoned.naive_local()),
-            back.with_timezone(&Utc)
+            Some(back.with_timezone(&Utc))
         );
         instant += TimeDelta::minutes(301);
     }
@@ -507,19 +509,237 @@ fn invalid_year_files_are_refused_with_reasons() {
     );
 }
 
+/// A year's arrangement as a holiday-cn year file.
+fn year_json(a: &gasdesk_calendar::YearArrangement) -> String {
+    let days: Vec<serde_json::Value> = a
+        .days
+        .iter()
+        .map(|d| {
+            serde_json::json!({
+                "name": d.name,
+                "date": d.date.to_string(),
+                "isOffDay": d.off,
+            })
+        })
+        .collect();
+    serde_json::json!({"year": a.year, "papers": a.notices, "days": days}).to_string()
+}
+
+fn import_file(json: &str, replace: bool) -> Result<CliOutput, cli::CliError> {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("year.json");
+    std::fs::write(&file, json).unwrap();
+    let mut args = vec!["import", file.to_str().unwrap()];
+    if replace {
+        args.push("--replace");
+    }
+    cli::run(cli::parse(args).unwrap(), &[])
+}
+
+/// The file that once replaced the shipped 2026 and made New Year's Day a
+/// working day.
+const SPRING_FESTIVAL_IN_JULY: &str = r#"{"year":2026,"papers":[],"days":[
+    {"name":"春节","date":"2026-07-01","isOffDay":true}]}"#;
+
 #[test]
-fn a_year_may_not_contradict_another_years_notice() {
-    // The 2019 notice makes Saturday 29 December 2018 a working day.
-    let json = r#"{"year": 2018, "papers": [], "days": [
-        {"name": "元旦", "date": "2018-01-01", "isOffDay": true},
-        {"name": "元旦", "date": "2018-12-29", "isOffDay": true}]}"#;
-    let err = OfficialCalendar::bundled()
-        .import_year_json(json)
+fn a_shipped_year_is_replaced_only_when_asked() {
+    let shipped = OfficialCalendar::bundled();
+    let json = year_json(shipped.arrangement(2026).unwrap());
+    assert!(OfficialCalendar::is_shipped(2026));
+    assert!(!OfficialCalendar::is_shipped(2027));
+
+    let mut official = OfficialCalendar::bundled();
+    let err = official.import_year_json(&json).unwrap_err();
+    assert_eq!(err, DataError::Shipped(2026));
+    assert_eq!(official.fingerprint(), shipped.fingerprint());
+    assert_eq!(official.import_year_json_replacing(&json), Ok(2026));
+    // Without the shipped year loaded there is nothing to replace: the
+    // converter builds the data file that way.
+    assert_eq!(OfficialCalendar::empty().import_year_json(&json), Ok(2026));
+
+    let err = import_file(&json, false).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "calendar year 2026 is shipped with gasdesk; use --replace to revise it"
+    );
+    let Ok(CliOutput::Imported { json, message, .. }) = import_file(&json, true) else {
+        panic!("--replace did not import");
+    };
+    assert!(
+        message.ends_with("replacing the one loaded before"),
+        "{message}"
+    );
+    // A year stored after --replace loads again on every later run, and
+    // importing it again still needs --replace.
+    let args = ["is-workday", "2026-01-01"];
+    let out = cli::run(cli::parse(args).unwrap(), std::slice::from_ref(&json)).unwrap();
+    assert_eq!(
+        out,
+        CliOutput::Text("2026-01-01 is not a working day: statutory holiday (元旦)\n".into())
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("2026.json");
+    std::fs::write(&file, &json).unwrap();
+    let again = cli::parse(["import", file.to_str().unwrap()]).unwrap();
+    let err = cli::run(again, std::slice::from_ref(&json)).unwrap_err();
+    assert!(matches!(err, cli::CliError::Shipped(2026)), "{err}");
+}
+
+#[test]
+fn a_festival_outside_its_window_is_refused_even_with_replace() {
+    let expected = "the 2026 holiday arrangement is not valid: 2026-07-01 is listed for 春节, \
+                    but 春节 days of 2026 lie between 2026-01-10 and 2026-03-10";
+    let mut official = OfficialCalendar::bundled();
+    let err = official
+        .import_year_json_replacing(SPRING_FESTIVAL_IN_JULY)
         .unwrap_err();
-    assert!(matches!(err, DataError::Invalid { year: 2018, .. }));
-    assert!(err.to_string().contains(
-        "2018-12-29 is listed as a day off here but as a working day by the 2019 arrangement"
+    assert_eq!(err.to_string(), expected);
+    for replace in [false, true] {
+        let err = import_file(SPRING_FESTIVAL_IN_JULY, replace).unwrap_err();
+        assert_eq!(err.to_string(), expected);
+    }
+    let cal = WorkCalendar::new(Arc::new(official), CalendarConfig::default()).unwrap();
+    assert!(
+        !cal.day_info(date("2026-01-01"), false)
+            .unwrap()
+            .value
+            .working
+    );
+
+    for (name, day, window) in [
+        ("国庆节", "2027-05-01", "2027-09-15 and 2027-10-20"),
+        ("中秋节", "2027-08-31", "2027-09-01 and 2027-10-15"),
+        ("元旦", "2027-12-31", "2026-12-20 and 2027-01-15"),
+        ("清明节", "2027-03-24", "2027-03-25 and 2027-04-15"),
+        ("端午节", "2027-04-30", "2027-05-20 and 2027-07-05"),
+    ] {
+        let extra = format!(r#"{{"name": "{name}", "date": "{day}", "isOffDay": true}}"#);
+        let e = import_error(&fake_with(&extra));
+        let expected = format!("{day} is listed for {name}, but {name} days of 2027 lie between");
+        assert!(e.contains(&expected) && e.ends_with(window), "{e}");
+    }
+    // In a combined name each festival keeps to its own window.
+    let e = import_error(&fake_with(
+        r#"{"name": "国庆节、中秋节", "date": "2027-09-05", "isOffDay": true}"#,
     ));
+    assert!(e.contains("listed for 国庆节, but"), "{e}");
+}
+
+#[test]
+fn the_fixed_holidays_of_the_law_must_be_listed_as_days_off() {
+    for (day, festival) in [
+        ("2027-01-01", "元旦"),
+        ("2027-05-01", "劳动节"),
+        ("2027-05-02", "劳动节"),
+        ("2027-10-01", "国庆节"),
+        ("2027-10-03", "国庆节"),
+    ] {
+        let without = FAKE_2027
+            .lines()
+            .filter(|l| !l.contains(day))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert_ne!(without, FAKE_2027);
+        let e = import_error(&without);
+        assert_eq!(
+            e,
+            format!(
+                "the 2027 holiday arrangement is not valid: {day} ({festival}) is a day off \
+                 by the holiday law but is not listed as one"
+            )
+        );
+    }
+    // Every shipped year lists them; loading checks it, this says so.
+    let shipped = OfficialCalendar::bundled();
+    for year in shipped.years() {
+        let a = shipped.arrangement(year).unwrap();
+        for (m, d) in [(1, 1), (5, 1), (10, 1), (10, 2), (10, 3)] {
+            let day = NaiveDate::from_ymd_opt(year, m, d).unwrap();
+            assert!(a.days.iter().any(|l| l.date == day && l.off), "{day}");
+        }
+    }
+}
+
+#[test]
+fn a_year_file_must_list_dates_of_its_own_year() {
+    // Before the 元旦 window: refused for that.
+    let e = import_error(
+        r#"{"year": 2027, "papers": [], "days": [
+            {"name": "元旦", "date": "2026-12-04", "isOffDay": true}]}"#,
+    );
+    assert!(e.contains("2026-12-04 is listed for 元旦, but"), "{e}");
+    // Inside it, but nothing of 2027 itself.
+    let e = import_error(
+        r#"{"year": 2027, "papers": [], "days": [
+            {"name": "元旦", "date": "2026-12-31", "isOffDay": true}]}"#,
+    );
+    assert_eq!(
+        e,
+        "the 2027 holiday arrangement is not valid: none of its dates is in 2027: it lists \
+         only dates of December 2026"
+    );
+}
+
+#[test]
+fn an_import_reads_at_most_a_mebibyte() {
+    let dir = tempfile::tempdir().unwrap();
+    let run_import = |path: &std::path::Path| {
+        cli::run(cli::parse(["import", path.to_str().unwrap()]).unwrap(), &[])
+    };
+    let limit = usize::try_from(cli::MAX_IMPORT_BYTES).unwrap();
+    // Exactly the bound still reads (JSON may end in white space) ...
+    let at_limit = dir.path().join("at-limit.json");
+    let padded = format!("{FAKE_2027}{}", " ".repeat(limit - FAKE_2027.len()));
+    std::fs::write(&at_limit, &padded).unwrap();
+    assert!(matches!(
+        run_import(&at_limit),
+        Ok(CliOutput::Imported { year: 2027, .. })
+    ));
+    // ... one byte more does not.
+    let over = dir.path().join("over.json");
+    std::fs::write(&over, format!("{padded} ")).unwrap();
+    let err = run_import(&over).unwrap_err();
+    assert!(matches!(err, cli::CliError::TooLarge { .. }), "{err}");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{} is larger than 1048576 bytes: not a holiday-cn year file",
+            over.display()
+        )
+    );
+    // A device that never ends.
+    let zero = std::path::Path::new("/dev/zero");
+    if zero.exists() {
+        let err = run_import(zero).unwrap_err();
+        assert!(matches!(err, cli::CliError::TooLarge { .. }), "{err}");
+    }
+}
+
+#[test]
+fn a_stored_year_that_fails_the_checks_can_still_be_corrected() {
+    // Stored before the law-day check: 2027 without its fixed holidays.
+    let stale = r#"{"year": 2027, "papers": [], "days": [
+        {"name": "春节", "date": "2027-02-08", "isOffDay": true}]}"#
+        .to_string();
+    let stored = std::slice::from_ref(&stale);
+    let args = ["is-workday", "2027-02-08"];
+    let err = cli::run(cli::parse(args).unwrap(), stored).unwrap_err();
+    assert!(matches!(err, cli::CliError::Stored(_)), "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("2027.json");
+    std::fs::write(&file, FAKE_2027).unwrap();
+    let out = cli::run(
+        cli::parse(["import", file.to_str().unwrap()]).unwrap(),
+        stored,
+    );
+    let Ok(CliOutput::Imported { year, message, .. }) = out else {
+        panic!("not imported: {out:?}");
+    };
+    assert_eq!(year, 2027);
+    assert!(
+        message.ends_with("replacing the one loaded before"),
+        "{message}"
+    );
 }
 
 // --- company layers -------------------------------------------------------

@@ -39,7 +39,7 @@ fn pauses(around: DateTime<Utc>) -> impl Strategy<Value = Vec<Pause>> {
 /// intervals, and the day is a working day: the only places a positive
 /// budget may run out.
 fn ends_in_working_time(t: DateTime<Utc>) -> bool {
-    let local = shanghai::local(t);
+    let local = shanghai::local(t).unwrap();
     let sod = i64::from(chrono::Timelike::num_seconds_from_midnight(&local.time()));
     let inside = [(30_600, 43_200), (52_200, 64_800)]
         .iter()
@@ -54,7 +54,9 @@ fn intervals(date: NaiveDate) -> Vec<(i64, i64)> {
     if !CAL.day_info(date, false).unwrap().value.working {
         return Vec::new();
     }
-    let midnight = shanghai::from_local(date.and_hms_opt(0, 0, 0).unwrap()).timestamp();
+    let midnight = shanghai::from_local(date.and_hms_opt(0, 0, 0).unwrap())
+        .unwrap()
+        .timestamp();
     vec![
         (midnight + 30_600, midnight + 43_200),
         (midnight + 52_200, midnight + 64_800),
@@ -63,8 +65,8 @@ fn intervals(date: NaiveDate) -> Vec<(i64, i64)> {
 
 /// Elapsed working time by walking the days one by one.
 fn walk_elapsed(a: i64, b: i64) -> i64 {
-    let mut date = shanghai::date_of(DateTime::from_timestamp(a, 0).unwrap());
-    let last = shanghai::date_of(DateTime::from_timestamp(b, 0).unwrap());
+    let mut date = shanghai::date_of(DateTime::from_timestamp(a, 0).unwrap()).unwrap();
+    let last = shanghai::date_of(DateTime::from_timestamp(b, 0).unwrap()).unwrap();
     let mut total = 0;
     while date <= last {
         for (open, close) in intervals(date) {
@@ -77,7 +79,7 @@ fn walk_elapsed(a: i64, b: i64) -> i64 {
 
 /// The deadline by walking the intervals one by one.
 fn walk_add(from: i64, mut left: i64) -> i64 {
-    let mut date = shanghai::date_of(DateTime::from_timestamp(from, 0).unwrap());
+    let mut date = shanghai::date_of(DateTime::from_timestamp(from, 0).unwrap()).unwrap();
     loop {
         for (open, close) in intervals(date) {
             let start = open.max(from);
@@ -186,7 +188,7 @@ proptest! {
     fn whole_days_end_at_the_time_of_day_they_started(from in instant(), days in 1..=30i64) {
         let due = CAL.add(from, WorkDuration::days(days), &[], false).unwrap().value;
         let start = CAL.next_working_moment(from, false).unwrap().value;
-        let hm = |t| shanghai::local(t).format("%H:%M:%S").to_string();
+        let hm = |t| shanghai::local(t).unwrap().format("%H:%M:%S").to_string();
         // A day's worth from an opening ends at the closing just before
         // that opening on a later day.
         let expected = match hm(start).as_str() {

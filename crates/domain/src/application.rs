@@ -156,12 +156,10 @@ impl Status {
         Status::Cancelled,
     ];
 
-    /// No further step of the 102 line follows.
+    /// Nothing more is to be done. A routed application is still open: it
+    /// waits for the one-stop service.
     pub fn is_closed(self) -> bool {
-        matches!(
-            self,
-            Status::GasOn | Status::Cancelled | Status::RoutedOneStop
-        )
+        matches!(self, Status::GasOn | Status::Cancelled)
     }
 }
 

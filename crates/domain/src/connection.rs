@@ -26,8 +26,16 @@ use crate::{Channel, Role};
 /// counter PCs drift a little, but nothing is recorded as done in the future.
 const CLOCK_SKEW: Duration = Duration::minutes(5);
 
+/// How long after the fact counter or hotline staff may still enter an
+/// application; older paper slips are a matter for a supervisor, not intake.
+const INTAKE_BACKDATE: Duration = Duration::days(30);
+
+/// How far ahead a gas-on slot may be planned.
+const PLAN_AHEAD: Duration = Duration::days(90);
+
 const TEXT_MAX: usize = 200;
 const NOTE_MAX: usize = 2000;
+const PARTICIPANTS_MAX: usize = 30;
 
 /// An application as taken at intake, before it is checked.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -72,8 +80,12 @@ pub fn open(
     let applicant = check_applicant(intake)?;
     let accepted_at = match (intake.channel, intake.accepted_at) {
         (Channel::Online, _) | (_, None) => ctx.now,
+        (_, Some(at)) if at < ctx.now - INTAKE_BACKDATE => return Err(DomainError::TimeTooEarly),
         (_, Some(at)) => not_in_future(at, ctx.now)?,
     };
+    // Only staff route an application to someone at intake; an applicant
+    // online cannot pick who handles their case.
+    let assignee = intake.assignee.clone().filter(|_| actor.user_id.is_some());
 
     let qualifies = intake.readiness.qualifies_for_102();
     let (line, status) = match (qualifies, intake.channel.is_in_person()) {
@@ -81,14 +93,11 @@ pub fn open(
         (true, true) => (ServiceLine::Connection102, Status::AwaitingHandover),
         (true, false) => (ServiceLine::Connection102, Status::AwaitingFirstCall),
     };
-    let deadlines = if qualifies {
-        start_deadlines(intake.channel, accepted_at, ctx)?
-    } else {
-        // TODO: the one-stop line's own steps and limits are executed by the
-        // one-stop issue; until then a routed application is registered
-        // and closed for the 102 line, so nothing is refused.
-        Vec::new()
-    };
+    // TODO: the one-stop line's own steps (survey, quote, contract,
+    // construction) are not executed yet; a routed application gets the
+    // one-stop registration limits, stays on the worklists and can be
+    // called, assigned, noted or cancelled, so nothing is refused or lost.
+    let deadlines = start_deadlines(line, intake.channel, accepted_at, ctx)?;
     let licence_check = match licence {
         Some(l) => LicenceCheck::Found {
             name: l.name.clone(),
@@ -108,7 +117,7 @@ pub fn open(
         readiness: intake.readiness,
         licence: licence_check,
         accepted_at,
-        assignee: intake.assignee.clone(),
+        assignee: assignee.clone(),
         deadlines,
         verification: None,
         contract_number: None,
@@ -128,7 +137,7 @@ pub fn open(
             "status": status,
             "readiness": intake.readiness,
             "licence": application.licence,
-            "assignee": intake.assignee,
+            "assignee": assignee,
         }),
     };
     Ok((application, event))
@@ -142,14 +151,15 @@ const INTAKE_ROLES: [Role; 4] = [
 ];
 
 fn start_deadlines(
+    line: ServiceLine,
     channel: Channel,
     accepted_at: DateTime<Utc>,
     ctx: &Context<'_>,
 ) -> Result<Vec<Deadline>, DomainError> {
     let rules = ctx
         .rulebook
-        .line(ServiceLine::Connection102)
-        .ok_or(DomainError::RulebookIncomplete("connection_102"))?;
+        .line(line)
+        .ok_or(DomainError::RulebookIncomplete(line.as_str()))?;
     rules
         .limits
         .iter()
@@ -160,7 +170,7 @@ fn start_deadlines(
 }
 
 fn check_applicant(intake: &Intake) -> Result<Applicant, DomainError> {
-    let uscc = Uscc::parse(&intake.uscc).map_err(DomainError::InvalidUscc)?;
+    let uscc = Uscc::parse(&normalise_width(&intake.uscc)).map_err(DomainError::InvalidUscc)?;
     Ok(Applicant {
         organisation: required_text("organisation", &intake.organisation)?,
         contact_name: required_text("contact_name", &intake.contact_name)?,
@@ -172,7 +182,9 @@ fn check_applicant(intake: &Intake) -> Result<Applicant, DomainError> {
 
 fn required_text(field: &'static str, value: &str) -> Result<String, DomainError> {
     let value = value.trim();
-    if value.is_empty() || value.chars().count() > TEXT_MAX || value.chars().any(char::is_control) {
+    let length = value.chars().count();
+    let unprintable = |c: char| c.is_control() || invisible(c);
+    if length == 0 || length > TEXT_MAX || value.chars().any(unprintable) {
         return Err(DomainError::invalid(field));
     }
     Ok(value.to_string())
@@ -182,21 +194,51 @@ fn optional_text(
     field: &'static str,
     value: &Option<String>,
 ) -> Result<Option<String>, DomainError> {
+    let line_break = |c: char| matches!(c, '\n' | '\r' | '\t');
+    let unprintable = |c: char| (c.is_control() && !line_break(c)) || invisible(c);
     match value.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
-        Some(v) if v.chars().count() > NOTE_MAX => Err(DomainError::invalid(field)),
+        Some(v) if v.chars().count() > NOTE_MAX || v.chars().any(unprintable) => {
+            Err(DomainError::invalid(field))
+        }
         Some(v) => Ok(Some(v.to_string())),
     }
+}
+
+/// Zero-width and bidirectional format characters: invisible on the page,
+/// they make a name look like another or reorder what is shown.
+fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}'
+    )
+}
+
+/// Full-width digits, Latin letters and hyphens, as Chinese input methods
+/// often type them, read as their ASCII forms.
+pub fn normalise_width(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' => {
+                char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+            }
+            '\u{FF0D}' | '\u{2010}'..='\u{2015}' => '-',
+            '\u{3000}' => ' ',
+            c => c,
+        })
+        .collect()
 }
 
 /// A mainland mobile or landline number: digits, optionally an area code
 /// joined with a hyphen, 7 to 13 digits in all.
 pub fn check_phone(phone: &str) -> Result<String, DomainError> {
+    let phone = normalise_width(phone);
     let phone = phone.trim();
     let digits = phone.chars().filter(char::is_ascii_digit).count();
     let allowed = phone.chars().all(|c| c.is_ascii_digit() || c == '-');
     let hyphens = phone.matches('-').count();
-    if !allowed || !(7..=13).contains(&digits) || hyphens > 1 || phone.starts_with('-') {
+    let dangling = phone.starts_with('-') || phone.ends_with('-');
+    if !allowed || !(7..=13).contains(&digits) || hyphens > 1 || dangling {
         return Err(DomainError::invalid("phone"));
     }
     Ok(phone.to_string())
@@ -328,7 +370,7 @@ fn allowed_in(action: &Action, status: Status) -> bool {
     match action {
         Action::HandOver { .. } => status == AwaitingHandover,
         Action::Assign { .. } | Action::Cancel { .. } => !status.is_closed(),
-        Action::RecordFirstCall { .. } => status == AwaitingFirstCall,
+        Action::RecordFirstCall { .. } => matches!(status, AwaitingFirstCall | RoutedOneStop),
         Action::VerifySite { .. } => status == AwaitingVerification,
         Action::SignContract { .. } => status == AwaitingContract,
         Action::ScheduleGasOn { .. } | Action::RecordAcceptance { .. } => status == AwaitingGasOn,
@@ -363,6 +405,7 @@ pub fn next_step(app: &Application) -> Option<&'static str> {
         Status::AwaitingContract => Some("sign_contract"),
         Status::AwaitingGasOn if app.gas_on_planned_at.is_none() => Some("schedule_gas_on"),
         Status::AwaitingGasOn => Some("record_acceptance"),
+        Status::RoutedOneStop if app.assignee.is_none() => Some("record_first_call"),
         Status::GasOn | Status::RoutedOneStop | Status::Cancelled => None,
     }
 }
@@ -438,6 +481,13 @@ fn probe_action(kind: &str, actor: &Actor) -> Action {
 /// unassigned one, which the first call or taking it assigns); supervisors
 /// and the other roles are not bound to an owner.
 fn owner_check(app: &Application, action: &Action, actor: &Actor) -> Result<(), DomainError> {
+    // The front desk owns an application only until it is handed over.
+    if actor.role == Some(Role::ServiceStaff)
+        && matches!(action, Action::Cancel { .. })
+        && app.status != Status::AwaitingHandover
+    {
+        return Err(DomainError::NotOwner);
+    }
     if actor.role != Some(Role::CustomerManager) {
         return Ok(());
     }
@@ -479,7 +529,7 @@ pub fn decide(
     if !actor.has_role(roles_for(action)) {
         return Err(DomainError::Forbidden);
     }
-    if app.line != ServiceLine::Connection102 || !allowed_in(action, app.status) {
+    if !allowed_in(action, app.status) {
         return Err(DomainError::ActionNotAllowed {
             action: action.kind(),
             status: app.status,
@@ -539,7 +589,7 @@ fn apply(
         Action::HandOver { to } => {
             app.assignee = Some(to.clone());
             app.status = Status::AwaitingVerification;
-            meet(app, "handover", at);
+            meet(app, "handover", at, ctx.now);
         }
         Action::Assign { to } => {
             payload["from"] = serde_json::to_value(&app.assignee).unwrap_or_default();
@@ -557,8 +607,12 @@ fn apply(
                 app.licence = LicenceCheck::ConfirmedByPhone;
             }
             app.readiness.built_by = confirmation.built_by;
-            app.status = Status::AwaitingVerification;
-            meet(app, "first_call", at);
+            if app.status == Status::RoutedOneStop {
+                meet(app, "online_response", at, ctx.now);
+            } else {
+                app.status = Status::AwaitingVerification;
+                meet(app, "first_call", at, ctx.now);
+            }
         }
         Action::VerifySite {
             facilities_ok,
@@ -589,6 +643,9 @@ fn apply(
             if *planned_at < app.accepted_at {
                 return Err(DomainError::TimeBeforeAcceptance);
             }
+            if *planned_at > ctx.now + PLAN_AHEAD {
+                return Err(DomainError::invalid("planned_at"));
+            }
             app.gas_on_planned_at = Some(*planned_at);
         }
         Action::RecordAcceptance {
@@ -596,7 +653,13 @@ fn apply(
             participants,
             failure_cause,
             note,
-        } => record_acceptance(app, *passed, participants, *failure_cause, note, at)?,
+        } => {
+            record_acceptance(app, *passed, participants, *failure_cause, note, at)?;
+            if *passed {
+                app.status = Status::GasOn;
+                meet(app, "gas_on", at, ctx.now);
+            }
+        }
         Action::CorrectOccurredAt {
             seq,
             occurred_at,
@@ -633,7 +696,7 @@ fn record_acceptance(
         .iter()
         .map(|p| required_text("participants", p))
         .collect::<Result<_, _>>()?;
-    if participants.is_empty() {
+    if participants.is_empty() || participants.len() > PARTICIPANTS_MAX {
         return Err(DomainError::invalid("participants"));
     }
     if !passed && failure_cause.is_none() {
@@ -648,28 +711,27 @@ fn record_acceptance(
         note: optional_text("note", note)?,
         occurred_at: at,
     });
-    if passed {
-        app.status = Status::GasOn;
-        meet(app, "gas_on", at);
-    }
     Ok(())
 }
 
-fn meet(app: &mut Application, key: &str, at: DateTime<Utc>) {
+/// Marks a limit met at the time it happened, keeping the time it was
+/// entered so that late entry stays visible.
+fn meet(app: &mut Application, key: &str, at: DateTime<Utc>, entered_at: DateTime<Utc>) {
     if let Some(d) = app.deadline_mut(key)
         && d.met_at.is_none()
     {
         d.met_at = Some(at);
+        d.met_entered_at = Some(entered_at);
     }
 }
 
 /// Which deadline an event kind fulfils, so a corrected time moves it.
-fn deadline_met_by(kind: &str) -> Option<&'static str> {
+fn deadlines_met_by(kind: &str) -> &'static [&'static str] {
     match kind {
-        "handed_over" => Some("handover"),
-        "first_call_recorded" => Some("first_call"),
-        "acceptance_recorded" => Some("gas_on"),
-        _ => None,
+        "handed_over" => &["handover"],
+        "first_call_recorded" => &["first_call", "online_response"],
+        "acceptance_recorded" => &["gas_on"],
+        _ => &[],
     }
 }
 
@@ -697,11 +759,12 @@ fn correct(
         return Err(DomainError::TimeBeforeAcceptance);
     }
     let previous = latest_occurred_at(history, seq);
-    if let Some(key) = deadline_met_by(&original.kind)
-        && let Some(d) = app.deadline_mut(key)
-        && d.met_at == Some(previous)
-    {
-        d.met_at = Some(occurred_at);
+    for key in deadlines_met_by(&original.kind) {
+        if let Some(d) = app.deadline_mut(key)
+            && d.met_at == Some(previous)
+        {
+            d.met_at = Some(occurred_at);
+        }
     }
     if original.kind == "site_verified"
         && let Some(v) = app.verification.as_mut()

@@ -31,6 +31,9 @@ pub struct Deadline {
     /// When the obligation was fulfilled (the time it happened, not the
     /// time it was entered).
     pub met_at: Option<DateTime<Utc>>,
+    /// When the fulfilment was entered; far after `met_at` means late entry.
+    #[serde(default)]
+    pub met_entered_at: Option<DateTime<Utc>>,
 }
 
 /// The calendars a deadline may run on.
@@ -107,6 +110,7 @@ impl Deadline {
             provisional: due.provisional,
             calendar_version: calendar.version(),
             met_at: None,
+            met_entered_at: None,
         })
     }
 
@@ -129,9 +133,9 @@ impl Deadline {
     }
 
     /// Working seconds used from the start until it was met, or until `now`.
-    pub fn elapsed(&self, now: DateTime<Utc>, calendars: &Calendars) -> Result<i64, CalendarError> {
+    pub fn elapsed(&self, now: DateTime<Utc>, cals: &Calendars) -> Result<i64, CalendarError> {
         let end = self.met_at.unwrap_or(now).max(self.started_at);
-        let calendar = calendars.for_clock(self.clock);
+        let calendar = cals.for_clock(self.clock);
         Ok(calendar
             .elapsed(self.started_at, end, &[] as &[Pause], true)?
             .value)

@@ -25,6 +25,8 @@ pub enum DomainError {
     VersionConflict { current: i64 },
     #[error("the time given is in the future")]
     TimeInFuture,
+    #[error("the time given is too long ago to be entered at intake")]
+    TimeTooEarly,
     #[error("the time given is before the application was accepted")]
     TimeBeforeAcceptance,
     #[error("gas-on has not been put on the gas-on plan")]
@@ -54,12 +56,14 @@ impl DomainError {
             DomainError::ActionNotAllowed { .. } => "action_not_allowed",
             DomainError::VersionConflict { .. } => "version_conflict",
             DomainError::TimeInFuture => "time_in_future",
+            DomainError::TimeTooEarly => "time_too_early",
             DomainError::TimeBeforeAcceptance => "time_before_acceptance",
             DomainError::NotScheduled => "not_scheduled",
             DomainError::EventNotFound => "event_not_found",
             DomainError::NotCorrectable => "not_correctable",
             DomainError::RulebookIncomplete(_) => "rulebook_incomplete",
-            DomainError::Calendar(_) => "calendar_unavailable",
+            DomainError::Calendar(CalendarError::YearNotAvailable(_)) => "calendar_unavailable",
+            DomainError::Calendar(_) => "time_out_of_range",
         }
     }
 }

@@ -14,10 +14,18 @@
 //! - `uscc` and `name` are required; `registered_on` is `YYYY-MM-DD` or
 //!   empty; `status` is one of the [`LicenceStatus`] names, in English
 //!   (`active`) or as the registry prints it (`存续`).
+//! - Every row has as many columns as the header.
+//! - `name`, `legal_representative` and `address` hold at most
+//!   [`MAX_TEXT_CHARS`] characters and no control or invisible formatting
+//!   characters; a line break or tab inside a quoted field (a wrapped cell)
+//!   reads as a space.
+//! - `registered_on` lies between 1949-10-01 and the day of the import.
 
 use crate::uscc::{Uscc, UsccError};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::fmt;
 use std::io::Read;
 use std::str::FromStr;
@@ -32,6 +40,17 @@ pub const CSV_HEADER: [&str; 6] = [
     "registered_on",
     "status",
 ];
+
+/// The most characters a name, legal representative or address may have.
+/// Real ones are a few dozen characters; a value past 200 comes from a
+/// broken extract (columns run together), and it would be shown on every
+/// page that shows the licence.
+pub const MAX_TEXT_CHARS: usize = 200;
+
+/// The earliest registration date accepted: the founding of the People's
+/// Republic, before which no licence in the present registry was issued.
+pub const EARLIEST_REGISTRATION: NaiveDate =
+    NaiveDate::from_ymd_opt(1949, 10, 1).expect("a real date");
 
 /// Where a licence stands in the business registry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -136,6 +155,8 @@ pub enum RowProblem {
     MissingColumns(Vec<&'static str>),
     #[error("the row is malformed: {0}")]
     Malformed(String),
+    #[error("the row has {found} columns, expected {expected} as in the header")]
+    ColumnCount { found: usize, expected: usize },
     #[error("the row is not valid UTF-8")]
     NotUtf8,
     #[error("bad unified social credit code {value:?}: {error}")]
@@ -146,6 +167,20 @@ pub enum RowProblem {
     DuplicateUscc { first_row: usize },
     #[error("bad registration date {0:?}; write YYYY-MM-DD")]
     BadDate(String),
+    #[error("registration date {0} is before 1949-10-01")]
+    DateTooEarly(NaiveDate),
+    #[error("registration date {date} is after the day of the import ({today})")]
+    DateInFuture { date: NaiveDate, today: NaiveDate },
+    #[error("the {field} has {length} characters; at most {MAX_TEXT_CHARS} are accepted")]
+    TooLong { field: &'static str, length: usize },
+    #[error(
+        "the {field} contains U+{:04X}, a control or invisible formatting character",
+        u32::from(*character)
+    )]
+    HiddenCharacter {
+        field: &'static str,
+        character: char,
+    },
     #[error("unknown status {0:?}; expected active, suspended, revoked, cancelled or moved_out")]
     BadStatus(String),
 }
@@ -159,9 +194,6 @@ pub struct RegistryRowError {
     pub problem: RowProblem,
 }
 
-/// Reads a registry extract. Either every row is good, or every bad row is
-/// reported: an extract is loaded whole or not at all, so that a half-loaded
-/// registry never makes a real business look unregistered.
 /// Where business licences are looked up by credit code: the local table
 /// by default, a government data-sharing platform client where one exists.
 #[async_trait::async_trait]
@@ -175,7 +207,24 @@ pub trait LicenceRegistry: Send + Sync {
 #[error("the business registry is unavailable: {0}")]
 pub struct RegistryUnavailable(pub String);
 
-pub fn read_csv(mut reader: impl Read) -> Result<Vec<BusinessLicence>, Vec<RegistryRowError>> {
+/// Reads a registry extract. Either every row is good, or every bad row is
+/// reported: an extract is loaded whole or not at all, so that a half-loaded
+/// registry never makes a real business look unregistered.
+///
+/// Registration dates after today's date in Asia/Shanghai, by the system
+/// clock, are refused; [`read_csv_as_of`] takes the date instead.
+pub fn read_csv(reader: impl Read) -> Result<Vec<BusinessLicence>, Vec<RegistryRowError>> {
+    let today = chrono::Utc::now()
+        .with_timezone(&gasdesk_calendar::shanghai::offset())
+        .date_naive();
+    read_csv_as_of(reader, today)
+}
+
+/// [`read_csv`] with `today` given: no registration date may be later.
+pub fn read_csv_as_of(
+    mut reader: impl Read,
+    today: NaiveDate,
+) -> Result<Vec<BusinessLicence>, Vec<RegistryRowError>> {
     let mut bytes = Vec::new();
     if let Err(e) = reader.read_to_end(&mut bytes) {
         return Err(vec![RegistryRowError {
@@ -194,7 +243,7 @@ pub fn read_csv(mut reader: impl Read) -> Result<Vec<BusinessLicence>, Vec<Regis
     let columns = match records.next() {
         None => return Ok(Vec::new()),
         Some(Err(e)) => return Err(vec![malformed(1, &e)]),
-        Some(Ok(header)) => match Columns::find(&header) {
+        Some(Ok(header)) => match Columns::find(&header, today) {
             Ok(columns) => columns,
             Err(missing) => {
                 return Err(vec![RegistryRowError {
@@ -205,7 +254,11 @@ pub fn read_csv(mut reader: impl Read) -> Result<Vec<BusinessLicence>, Vec<Regis
         },
     };
 
-    let mut licences: Vec<(BusinessLicence, usize)> = Vec::new();
+    let mut licences = Vec::new();
+    // The row each code was first seen on: a map, not a search of the rows
+    // read so far, so that a registry of a whole province reads in linear
+    // time.
+    let mut first_rows: HashMap<Uscc, usize> = HashMap::new();
     let mut errors = Vec::new();
     for record in records {
         let record = match record {
@@ -220,20 +273,30 @@ pub fn read_csv(mut reader: impl Read) -> Result<Vec<BusinessLicence>, Vec<Regis
         if record.iter().all(<[u8]>::is_empty) {
             continue;
         }
+        // With `flexible` the reader accepts ragged rows; a short or long
+        // one has its values under the wrong headings, so it is refused as
+        // such rather than for whatever landed in the status column.
+        if record.len() != columns.width {
+            let problem = RowProblem::ColumnCount {
+                found: record.len(),
+                expected: columns.width,
+            };
+            errors.push(RegistryRowError { row, problem });
+            continue;
+        }
         match columns.licence(&record) {
-            Ok(licence) => {
-                if let Some((_, first_row)) = licences.iter().find(|(l, _)| l.uscc == licence.uscc)
-                {
-                    errors.push(RegistryRowError {
-                        row,
-                        problem: RowProblem::DuplicateUscc {
-                            first_row: *first_row,
-                        },
-                    });
-                } else {
-                    licences.push((licence, row));
+            Ok(licence) => match first_rows.entry(licence.uscc.clone()) {
+                Entry::Occupied(first) => errors.push(RegistryRowError {
+                    row,
+                    problem: RowProblem::DuplicateUscc {
+                        first_row: *first.get(),
+                    },
+                }),
+                Entry::Vacant(slot) => {
+                    slot.insert(row);
+                    licences.push(licence);
                 }
-            }
+            },
             Err(problems) => errors.extend(
                 problems
                     .into_iter()
@@ -242,7 +305,7 @@ pub fn read_csv(mut reader: impl Read) -> Result<Vec<BusinessLicence>, Vec<Regis
         }
     }
     if errors.is_empty() {
-        Ok(licences.into_iter().map(|(l, _)| l).collect())
+        Ok(licences)
     } else {
         Err(errors)
     }
@@ -255,11 +318,16 @@ fn malformed(row: usize, e: &csv::Error) -> RegistryRowError {
     }
 }
 
-/// Index of each required column in the header.
-struct Columns([usize; 6]);
+/// Index of each required column in the header, the header's width, and
+/// the latest registration date accepted.
+struct Columns {
+    index: [usize; 6],
+    width: usize,
+    today: NaiveDate,
+}
 
 impl Columns {
-    fn find(header: &csv::ByteRecord) -> Result<Columns, Vec<&'static str>> {
+    fn find(header: &csv::ByteRecord, today: NaiveDate) -> Result<Columns, Vec<&'static str>> {
         let names: Vec<String> = header
             .iter()
             .map(|h| String::from_utf8_lossy(h).trim().to_lowercase())
@@ -273,7 +341,11 @@ impl Columns {
             }
         }
         if missing.is_empty() {
-            Ok(Columns(index))
+            Ok(Columns {
+                index,
+                width: header.len(),
+                today,
+            })
         } else {
             Err(missing)
         }
@@ -282,7 +354,7 @@ impl Columns {
     /// The record as a licence, or every problem it has.
     fn licence(&self, record: &csv::ByteRecord) -> Result<BusinessLicence, Vec<RowProblem>> {
         let mut fields = Vec::with_capacity(6);
-        for &i in &self.0 {
+        for &i in &self.index {
             let raw = record.get(i).unwrap_or_default();
             match std::str::from_utf8(raw) {
                 Ok(s) => fields.push(s.trim().to_string()),
@@ -307,16 +379,32 @@ impl Columns {
                 })
             })
             .ok();
+        let name = text_field("name", &name, &mut problems);
+        let legal_representative =
+            text_field("legal_representative", &legal_representative, &mut problems);
+        let address = text_field("address", &address, &mut problems);
         if name.is_empty() {
             problems.push(RowProblem::MissingName);
         }
         let registered_on = if registered_on.is_empty() {
             Some(None)
         } else {
-            NaiveDate::parse_from_str(&registered_on, "%Y-%m-%d")
-                .map(Some)
-                .map_err(|_| problems.push(RowProblem::BadDate(registered_on.clone())))
-                .ok()
+            match NaiveDate::parse_from_str(&registered_on, "%Y-%m-%d") {
+                Ok(date) if date < EARLIEST_REGISTRATION => {
+                    problems.push(RowProblem::DateTooEarly(date));
+                    None
+                }
+                Ok(date) if date > self.today => {
+                    let today = self.today;
+                    problems.push(RowProblem::DateInFuture { date, today });
+                    None
+                }
+                Ok(date) => Some(Some(date)),
+                Err(_) => {
+                    problems.push(RowProblem::BadDate(registered_on.clone()));
+                    None
+                }
+            }
         };
         let status = status
             .parse::<LicenceStatus>()
@@ -336,6 +424,39 @@ impl Columns {
             _ => Err(problems),
         }
     }
+}
+
+/// A text field as stored: line breaks and tabs of a wrapped cell read as
+/// one space; other control characters and the invisible formatting ones
+/// (zero-width spaces and joiners, direction marks and overrides, word
+/// joiners, the byte-order mark) are refused, since they make one name
+/// look like another or reorder what is shown; so is an overlong value.
+fn text_field(field: &'static str, raw: &str, problems: &mut Vec<RowProblem>) -> String {
+    let value: String = raw
+        .split(['\r', '\n', '\t'])
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    if let Some(character) = value.chars().find(|&c| is_hidden(c)) {
+        problems.push(RowProblem::HiddenCharacter { field, character });
+    }
+    let length = value.chars().count();
+    if length > MAX_TEXT_CHARS {
+        problems.push(RowProblem::TooLong { field, length });
+    }
+    value
+}
+
+fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2069}'
+                | '\u{FEFF}'
+        )
 }
 
 #[cfg(test)]
@@ -464,6 +585,177 @@ mod tests {
     fn empty_input_is_an_empty_registry() {
         assert_eq!(read_csv("".as_bytes()).unwrap(), Vec::new());
         assert_eq!(read_csv(HEADER.as_bytes()).unwrap(), Vec::new());
+    }
+
+    fn problems(text: &str) -> Vec<(usize, RowProblem)> {
+        let today = NaiveDate::from_ymd_opt(2026, 3, 3).unwrap();
+        read_csv_as_of(text.as_bytes(), today)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| (e.row, e.problem))
+            .collect()
+    }
+
+    #[test]
+    fn each_duplicate_names_the_row_its_code_was_first_on() {
+        let text = format!(
+            "{HEADER}\
+             91411224MA9G2L3D1P,甲公司,张三,卢氏县,,active\n\
+             91411224MA9H0K7T54,乙公司,李四,卢氏县,,active\n\
+             91411224MA9G2L3D1P,甲公司二,张三,卢氏县,,active\n\
+             91411224ma9g2l3d1p,甲公司三,张三,卢氏县,,active\n\
+             91411224MA9H0K7T54,乙公司二,李四,卢氏县,,active\n\
+             92411224MA9F4Q1R72,丙面馆,赵六,卢氏县,,active\n"
+        );
+        let dup = |first_row| RowProblem::DuplicateUscc { first_row };
+        assert_eq!(problems(&text), vec![(4, dup(2)), (5, dup(2)), (6, dup(3))]);
+        // A code first seen on a refused row is not a duplicate of it.
+        let text = format!(
+            "{HEADER}\
+             91411224MA9G2L3D1P,,张三,卢氏县,,active\n\
+             91411224MA9G2L3D1P,甲公司,张三,卢氏县,,active\n"
+        );
+        assert_eq!(problems(&text), vec![(2, RowProblem::MissingName)]);
+    }
+
+    #[test]
+    fn a_row_with_too_few_or_too_many_columns_says_so() {
+        let text = format!(
+            "{HEADER}\
+             91411224MA9G2L3D1P,甲公司,张三\n\
+             91411224MA9H0K7T54,乙公司,李四,卢氏县,城关镇,2019-04-16,active\n"
+        );
+        let errors = read_csv(text.as_bytes()).unwrap_err();
+        assert_eq!(
+            errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            vec![
+                "row 2: the row has 3 columns, expected 6 as in the header",
+                "row 3: the row has 7 columns, expected 6 as in the header",
+            ]
+        );
+        // The header's width counts, extra columns included.
+        let text = "uscc,name,legal_representative,address,registered_on,status,remark\n\
+                    91411224MA9G2L3D1P,甲公司,张三,卢氏县,,active\n";
+        assert_eq!(
+            problems(text),
+            vec![(
+                2,
+                RowProblem::ColumnCount {
+                    found: 6,
+                    expected: 7
+                }
+            )]
+        );
+    }
+
+    #[test]
+    fn text_fields_are_bounded_and_visible() {
+        let longest = "县".repeat(MAX_TEXT_CHARS);
+        let text = format!("{HEADER}91411224MA9G2L3D1P,{longest},张三,{longest},,active\n");
+        assert!(read_csv(text.as_bytes()).is_ok());
+        let text = format!("{HEADER}91411224MA9G2L3D1P,{longest}公司,张三,卢氏县,,active\n");
+        assert_eq!(
+            problems(&text),
+            vec![(
+                2,
+                RowProblem::TooLong {
+                    field: "name",
+                    length: 202
+                }
+            )]
+        );
+        for (row, field, character) in [
+            (
+                "91411224MA9G2L3D1P,甲\u{202E}公司,张三,卢氏县,,active",
+                "name",
+                '\u{202E}',
+            ),
+            (
+                "91411224MA9G2L3D1P,甲公司,张\u{200B}三,卢氏县,,active",
+                "legal_representative",
+                '\u{200B}',
+            ),
+            (
+                "91411224MA9G2L3D1P,甲公司,张三,卢氏县\u{7},,active",
+                "address",
+                '\u{7}',
+            ),
+            (
+                "91411224MA9G2L3D1P,\u{FEFF}甲公司,张三,卢氏县,,active",
+                "name",
+                '\u{FEFF}',
+            ),
+            (
+                "91411224MA9G2L3D1P,甲公司,张三,\u{2066}卢氏县,,active",
+                "address",
+                '\u{2066}',
+            ),
+            (
+                "91411224MA9G2L3D1P,甲公司\u{0},张三,卢氏县,,active",
+                "name",
+                '\u{0}',
+            ),
+            (
+                "91411224MA9G2L3D1P,甲公司,张三,卢氏\u{85}县,,active",
+                "address",
+                '\u{85}',
+            ),
+        ] {
+            let got = problems(&format!("{HEADER}{row}\n"));
+            assert_eq!(
+                got,
+                vec![(2, RowProblem::HiddenCharacter { field, character })],
+                "{row:?}"
+            );
+        }
+        let errors = read_csv(
+            format!("{HEADER}91411224MA9G2L3D1P,甲\u{202E}公司,张三,卢氏县,,active\n").as_bytes(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            errors[0].to_string(),
+            "row 2: the name contains U+202E, a control or invisible formatting character"
+        );
+        // A wrapped cell reads as one line.
+        let text =
+            format!("{HEADER}91411224MA9G2L3D1P,甲公司,张三,\"卢氏县\r\n\t城关镇\",,active\n");
+        assert_eq!(
+            read_csv(text.as_bytes()).unwrap()[0].address,
+            "卢氏县 城关镇"
+        );
+    }
+
+    #[test]
+    fn registration_dates_lie_between_1949_and_the_day_of_the_import() {
+        let row =
+            |date: &str| format!("{HEADER}91411224MA9G2L3D1P,甲公司,张三,卢氏县,{date},active\n");
+        let today = NaiveDate::from_ymd_opt(2026, 3, 3).unwrap();
+        for ok in ["1949-10-01", "2026-03-03"] {
+            assert!(read_csv_as_of(row(ok).as_bytes(), today).is_ok(), "{ok}");
+        }
+        let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(
+            problems(&row("1949-09-30")),
+            vec![(2, RowProblem::DateTooEarly(date("1949-09-30")))]
+        );
+        assert_eq!(
+            problems(&row("2026-03-04")),
+            vec![(
+                2,
+                RowProblem::DateInFuture {
+                    date: date("2026-03-04"),
+                    today
+                }
+            )]
+        );
+        // Without a date given, today is the system's.
+        let errors = read_csv(row("2999-01-01").as_bytes()).unwrap_err();
+        assert!(
+            errors[0]
+                .to_string()
+                .starts_with("row 2: registration date 2999-01-01 is after the day of the import"),
+            "{errors:?}"
+        );
     }
 
     #[test]

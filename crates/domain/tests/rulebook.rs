@@ -194,3 +194,25 @@ fn every_entry_names_its_rule() {
         }
     }
 }
+
+#[test]
+fn an_absurd_gas_on_budget_is_refused_where_it_is_written() {
+    let gas_on = "key = \"gas_on\"\nname = \"受理至通气\"\nbudget = \"P1D\"";
+    assert_eq!(COUNTY_DEFAULT_TOML.matches(gas_on).count(), 1);
+    let edited = COUNTY_DEFAULT_TOML.replace(
+        gas_on,
+        "key = \"gas_on\"\nname = \"受理至通气\"\nbudget = \"P999999D\"",
+    );
+    let errors = Rulebook::parse(&edited).unwrap_err();
+    let line = 1 + edited
+        .lines()
+        .position(|l| l == "budget = \"P999999D\"")
+        .unwrap();
+    assert_eq!(
+        errors.to_string(),
+        format!(
+            "{line}:10: connection_102.limits[2].budget: P999999D is longer than P60D \
+             (60 working days of 7 hours), the longest duration a rulebook may set"
+        )
+    );
+}

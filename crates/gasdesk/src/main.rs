@@ -195,7 +195,12 @@ async fn serve(database_url: &str, args: ServeArgs) -> Result<ExitCode> {
     let app = gasdesk_web::router(state);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
-        .with_context(|| format!("listening on {}", args.listen))?;
+        .with_context(|| {
+            format!(
+                "listening on {} (choose another address with --listen or GASDESK_LISTEN)",
+                args.listen
+            )
+        })?;
     tracing::info!(listen = %args.listen, "gasdesk is serving");
     axum::serve(listener, app)
         .with_graceful_shutdown(setup::shutdown_signal())
@@ -252,7 +257,10 @@ async fn user(database_url: &str, cmd: UserCommand) -> Result<ExitCode> {
             role,
             password_stdin,
         } => {
-            let role: Role = role.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let role: Role = role.parse().map_err(|e| {
+                let known: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+                anyhow::anyhow!("{e}; roles are {}", known.join(", "))
+            })?;
             let password = if password_stdin {
                 let mut line = String::new();
                 std::io::stdin().read_line(&mut line)?;
@@ -260,7 +268,10 @@ async fn user(database_url: &str, cmd: UserCommand) -> Result<ExitCode> {
             } else {
                 gasdesk_web::auth::generate_password()
             };
-            setup::add_user(store.as_ref(), &username, &name, role, &password).await?;
+            // A generated password is handed over and changed at first
+            // sign-in; one typed in by the operator is theirs to keep.
+            let expired = !password_stdin;
+            setup::add_user(store.as_ref(), &username, &name, role, &password, expired).await?;
             println!("added {username} ({role})");
             if !password_stdin {
                 println!("one-time password: {password}");
@@ -277,9 +288,9 @@ async fn user(database_url: &str, cmd: UserCommand) -> Result<ExitCode> {
                 bail!("no user named {username}");
             };
             let password = gasdesk_web::auth::generate_password();
-            let hash =
-                gasdesk_web::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
-            store.set_password(u.id, &hash).await?;
+            let hash = gasdesk_web::auth::hash_password_blocking(&password)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            store.set_password(u.id, &hash, true).await?;
             println!("new one-time password for {username}: {password}");
         }
     }

@@ -11,7 +11,10 @@ use tracing_subscriber::EnvFilter;
 
 pub fn logging(json: bool) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    use std::io::IsTerminal;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stdout().is_terminal());
     if json {
         builder
             .json()
@@ -62,7 +65,7 @@ pub async fn first_admin(store: &dyn Store) -> Result<()> {
         return Ok(());
     }
     let password = gasdesk_web::auth::generate_password();
-    add_user(store, "admin", "系统管理员", Role::Admin, &password).await?;
+    add_user(store, "admin", "系统管理员", Role::Admin, &password, true).await?;
     println!("created the first administrator account");
     println!("  username: admin");
     println!("  one-time password: {password}");
@@ -76,20 +79,20 @@ pub async fn add_user(
     display_name: &str,
     role: Role,
     password: &str,
+    password_expired: bool,
 ) -> Result<()> {
-    if password.chars().count() < gasdesk_web::auth::MIN_PASSWORD_CHARS {
-        anyhow::bail!(
-            "the password must have at least {} characters",
-            gasdesk_web::auth::MIN_PASSWORD_CHARS
-        );
-    }
+    let (username, display_name) =
+        gasdesk_web::service::check_new_user(username, display_name, password)
+            .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
     let user = gasdesk_store::User {
-        id: uuid_now(),
-        username: username.to_string(),
-        display_name: display_name.to_string(),
+        id: gasdesk_web::Uuid::now_v7(),
+        username: username.clone(),
+        display_name,
         role,
         password_hash: gasdesk_web::auth::hash_password(password)
+            .await
             .map_err(|e| anyhow::anyhow!("{e}"))?,
+        password_expired,
         active: true,
         created_at: chrono::Utc::now(),
     };
@@ -97,10 +100,6 @@ pub async fn add_user(
         .create_user(&user)
         .await
         .with_context(|| format!("adding the user {username}"))
-}
-
-fn uuid_now() -> gasdesk_web::Uuid {
-    gasdesk_web::Uuid::now_v7()
 }
 
 pub async fn shutdown_signal() {

@@ -127,7 +127,12 @@ fn a_calendar_year_imported_at_run_time_takes_effect() {
         &year,
         r#"{"year": 2027, "papers": ["https://example.org/notice"], "days": [
             {"name": "元旦", "date": "2027-01-01", "isOffDay": true},
-            {"name": "元旦", "date": "2027-01-02", "isOffDay": false}]}"#,
+            {"name": "元旦", "date": "2027-01-02", "isOffDay": false},
+            {"name": "劳动节", "date": "2027-05-01", "isOffDay": true},
+            {"name": "劳动节", "date": "2027-05-02", "isOffDay": true},
+            {"name": "国庆节", "date": "2027-10-01", "isOffDay": true},
+            {"name": "国庆节", "date": "2027-10-02", "isOffDay": true},
+            {"name": "国庆节", "date": "2027-10-03", "isOffDay": true}]}"#,
     )
     .unwrap();
     let imported = gasdesk(&db, &["calendar", "import", year.to_str().unwrap()]);

@@ -347,7 +347,12 @@ async fn deadlines_are_recalculated_when_a_new_year_is_imported() {
     // The (made-up) 2027 notice makes Saturday 2 January a working day.
     let year_2027 = r#"{"year": 2027, "papers": [], "days": [
         {"name": "元旦", "date": "2027-01-01", "isOffDay": true},
-        {"name": "元旦", "date": "2027-01-02", "isOffDay": false}]}"#;
+        {"name": "元旦", "date": "2027-01-02", "isOffDay": false},
+            {"name": "劳动节", "date": "2027-05-01", "isOffDay": true},
+            {"name": "劳动节", "date": "2027-05-02", "isOffDay": true},
+            {"name": "国庆节", "date": "2027-10-01", "isOffDay": true},
+            {"name": "国庆节", "date": "2027-10-02", "isOffDay": true},
+            {"name": "国庆节", "date": "2027-10-03", "isOffDay": true}]}"#;
     let calendars = gasdesk_web::calendars::build(
         &[year_2027.to_string()],
         gasdesk_web::calendars::DEFAULT_HOURS,

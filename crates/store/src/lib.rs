@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use gasdesk_domain::Role;
 use gasdesk_domain::application::{Application, Status};
 use gasdesk_domain::event::{Event, NewEvent};
-use gasdesk_domain::registry::BusinessLicence;
+use gasdesk_domain::registry::{BusinessLicence, RegistryUnavailable};
 use uuid::Uuid;
 
 mod sqlite;
@@ -62,6 +62,8 @@ pub struct User {
     pub display_name: String,
     pub role: Role,
     pub password_hash: String,
+    /// Set by someone else: to be changed at the next sign-in.
+    pub password_expired: bool,
     pub active: bool,
     pub created_at: DateTime<Utc>,
 }
@@ -112,7 +114,8 @@ pub trait Store: Send + Sync + 'static {
     async fn user(&self, id: Uuid) -> Result<Option<User>>;
     async fn user_by_username(&self, username: &str) -> Result<Option<User>>;
     async fn users(&self) -> Result<Vec<User>>;
-    async fn set_password(&self, id: Uuid, password_hash: &str) -> Result<()>;
+    /// Replaces a password and ends every session of the user.
+    async fn set_password(&self, id: Uuid, password_hash: &str, expired: bool) -> Result<()>;
 
     async fn create_session(
         &self,
@@ -147,12 +150,11 @@ impl gasdesk_domain::registry::LicenceRegistry for LocalRegistry {
     async fn lookup(
         &self,
         uscc: &gasdesk_domain::uscc::Uscc,
-    ) -> std::result::Result<Option<BusinessLicence>, gasdesk_domain::registry::RegistryUnavailable>
-    {
+    ) -> std::result::Result<Option<BusinessLicence>, RegistryUnavailable> {
         self.0
             .licence(uscc.as_str())
             .await
-            .map_err(|e| gasdesk_domain::registry::RegistryUnavailable(e.to_string()))
+            .map_err(|e| RegistryUnavailable(e.to_string()))
     }
 }
 

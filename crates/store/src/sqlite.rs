@@ -100,6 +100,7 @@ fn user_from_row(row: &SqliteRow) -> Result<User> {
         display_name: row.try_get("display_name")?,
         role: Role::from_str(&role).map_err(corrupt)?,
         password_hash: row.try_get("password_hash")?,
+        password_expired: row.try_get("password_expired")?,
         active: row.try_get("active")?,
         created_at: row.try_get("created_at")?,
     })
@@ -348,14 +349,15 @@ impl Store for SqliteStore {
     async fn create_user(&self, user: &User) -> Result<()> {
         let mut tx = self.write().await?;
         sqlx::query(
-            "INSERT INTO users (id, username, display_name, role, password_hash, active,
-                created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO users (id, username, display_name, role, password_hash,
+                password_expired, active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(user.id.to_string())
         .bind(&user.username)
         .bind(&user.display_name)
         .bind(user.role.as_str())
         .bind(&user.password_hash)
+        .bind(user.password_expired)
         .bind(user.active)
         .bind(user.created_at)
         .execute(&mut *tx)
@@ -397,13 +399,15 @@ impl Store for SqliteStore {
             .collect()
     }
 
-    async fn set_password(&self, id: Uuid, password_hash: &str) -> Result<()> {
+    async fn set_password(&self, id: Uuid, password_hash: &str, expired: bool) -> Result<()> {
         let mut tx = self.write().await?;
-        let done = sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
-            .bind(password_hash)
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?;
+        let done =
+            sqlx::query("UPDATE users SET password_hash = ?, password_expired = ? WHERE id = ?")
+                .bind(password_hash)
+                .bind(expired)
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("user"));
         }

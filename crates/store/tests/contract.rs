@@ -268,6 +268,7 @@ async fn users_and_sessions(store: &dyn Store) {
         display_name: "李经理".into(),
         role: Role::CustomerManager,
         password_hash: "h1".into(),
+        password_expired: true,
         active: true,
         created_at: now,
     };
@@ -300,15 +301,14 @@ async fn users_and_sessions(store: &dyn Store) {
     );
     assert!(store.session_user("t2", now).await.unwrap().is_none());
 
-    store.set_password(user.id, "h2").await.unwrap();
+    store.set_password(user.id, "h2", false).await.unwrap();
     assert!(
         store.session_user("t1", now).await.unwrap().is_none(),
         "sessions end"
     );
-    assert_eq!(
-        store.user(user.id).await.unwrap().unwrap().password_hash,
-        "h2"
-    );
+    let changed = store.user(user.id).await.unwrap().unwrap();
+    assert_eq!(changed.password_hash, "h2");
+    assert!(!changed.password_expired);
     store
         .create_session("t3", user.id, now, now + Duration::hours(1))
         .await

@@ -1,8 +1,8 @@
 //! The JSON HTTP API. Each handler's doc comment is its summary in the
 //! OpenAPI document served at `/openapi.json`.
 
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Path, Query, State};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, State};
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
 use gasdesk_domain::Role;
@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::auth::{self, MaybeStaff, Staff};
 use crate::error::{AppError, ErrorBody};
-use crate::service::{self, Detail, WorkItem};
+use crate::service::{self, Detail, Tracking, WorkItem};
 use crate::state::AppState;
 
 #[derive(OpenApi)]
@@ -32,6 +32,7 @@ use crate::state::AppState;
         track,
         login,
         logout,
+        change_password,
         customer_managers,
         create_user,
         received_report,
@@ -53,8 +54,33 @@ impl<T: Serialize> axum::response::IntoResponse for Json<T> {
 }
 
 impl From<JsonRejection> for AppError {
-    fn from(_: JsonRejection) -> Self {
-        AppError::BadRequest("bad_json")
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge,
+            _ => AppError::BadRequest("bad_json"),
+        }
+    }
+}
+
+/// Query parameters whose rejection is an API error with a stable code.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(AppError))]
+pub struct Query<T>(pub T);
+
+impl From<QueryRejection> for AppError {
+    fn from(_: QueryRejection) -> Self {
+        AppError::BadRequest("bad_query")
+    }
+}
+
+/// Path parameters whose rejection is an API error with a stable code.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(AppError))]
+pub struct Path<T>(pub T);
+
+impl From<PathRejection> for AppError {
+    fn from(_: PathRejection) -> Self {
+        AppError::NotFound
     }
 }
 
@@ -76,7 +102,8 @@ pub struct SubmitRequest {
         (status = 201, description = "Created", body = Application),
         (status = 200, description = "Already submitted with this key", body = Application),
         (status = 422, description = "Invalid input", body = ErrorBody),
-        (status = 401, description = "Counter or hotline intake without a session", body = ErrorBody),
+        (status = 401, description = "Counter or hotline intake without a session",
+            body = ErrorBody),
     )
 )]
 pub async fn submit_application(
@@ -180,12 +207,12 @@ pub struct TrackQuery {
 /// The applicant's tracking view, by application number and phone.
 #[utoipa::path(
     get, path = "/api/v1/track", params(TrackQuery),
-    responses((status = 200, body = Detail), (status = 404, body = ErrorBody))
+    responses((status = 200, body = Tracking), (status = 404, body = ErrorBody))
 )]
 pub async fn track(
     State(state): State<AppState>,
     Query(q): Query<TrackQuery>,
-) -> Result<Json<Detail>, AppError> {
+) -> Result<Json<Tracking>, AppError> {
     Ok(Json(service::track(&state, &q.number, &q.phone).await?))
 }
 
@@ -273,7 +300,8 @@ pub struct NewUserRequest {
     pub password: String,
 }
 
-/// Creates a staff account (administrators only).
+/// Creates a staff account (administrators only). The password given is an
+/// initial one: the holder must change it at the first sign-in.
 #[utoipa::path(
     post, path = "/api/v1/users", request_body = NewUserRequest,
     responses(
@@ -290,7 +318,7 @@ pub async fn create_user(
     if !staff.is(&[Role::Admin]) {
         return Err(AppError::Domain(gasdesk_domain::DomainError::Forbidden));
     }
-    let user = service::create_user(
+    let user = service::create_user_with_initial_password(
         &state,
         &request.username,
         &request.display_name,
@@ -328,5 +356,41 @@ pub async fn received_report(
     Ok(Json(ReceivedReport {
         month: q.month,
         received,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordChange {
+    pub current_password: String,
+    /// At least 12 characters.
+    pub new_password: String,
+}
+
+/// Changes the signed-in user's own password, also when it must be changed
+/// before anything else. Every session of the user ends; the answer carries
+/// a new token.
+#[utoipa::path(
+    post, path = "/api/v1/session/password", request_body = PasswordChange,
+    responses(
+        (status = 200, body = LoginResponse),
+        (status = 401, body = ErrorBody),
+        (status = 400, body = ErrorBody),
+    )
+)]
+pub async fn change_password(
+    State(state): State<AppState>,
+    auth::StaffWithExpiredPassword(user): auth::StaffWithExpiredPassword,
+    Json(request): Json<PasswordChange>,
+) -> Result<Json<LoginResponse>, AppError> {
+    let token = service::change_password(
+        &state,
+        &user,
+        &request.current_password,
+        &request.new_password,
+    )
+    .await?;
+    Ok(Json(LoginResponse {
+        token,
+        user: StaffView::from(&user),
     }))
 }

@@ -1,6 +1,9 @@
 //! Staff accounts: memory-hard password hashes, random session tokens of
 //! which only a hash is stored, sessions that expire.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -10,6 +13,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
+use chrono::{DateTime, Utc};
 use gasdesk_domain::Role;
 use gasdesk_domain::application::Actor;
 use gasdesk_store::User;
@@ -23,11 +27,28 @@ use crate::state::AppState;
 pub const SESSION_COOKIE: &str = "gasdesk_session";
 pub const MIN_PASSWORD_CHARS: usize = 12;
 
-pub fn hash_password(password: &str) -> Result<String, AppError> {
+/// Hashes a password; blocks for tens of milliseconds by design.
+pub fn hash_password_blocking(password: &str) -> Result<String, AppError> {
     Argon2::default()
         .hash_password(password.as_bytes())
         .map(|h| h.to_string())
         .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))
+}
+
+/// Hashes a password off the async workers, so that sign-ins under load do
+/// not stall every other request.
+pub async fn hash_password(password: &str) -> Result<String, AppError> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || hash_password_blocking(&password))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+pub async fn verify_password_async(password: &str, hash: String) -> bool {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .unwrap_or(false)
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
@@ -84,28 +105,83 @@ pub async fn login(
     username: &str,
     password: &str,
 ) -> Result<(User, String), AppError> {
-    let user = state.store.user_by_username(username.trim()).await?;
+    let username = username.trim().to_ascii_lowercase();
+    let now = state.now();
+    if state.sign_in_attempts.locked(&username, now) {
+        return Err(AppError::TooManyAttempts);
+    }
+    let user = state.store.user_by_username(&username).await?;
     // Verify against a dummy hash when the user is unknown, so the answer
     // takes as long either way and does not reveal which usernames exist.
     let hash = user
         .as_ref()
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| DUMMY_HASH.to_string());
-    let ok = verify_password(password, &hash);
+    let ok = verify_password_async(password, hash).await;
     let user = match user {
         Some(u) if ok && u.active => u,
-        _ => return Err(AppError::BadCredentials),
+        _ => {
+            state.sign_in_attempts.failed(&username, now);
+            return Err(AppError::BadCredentials);
+        }
     };
+    state.sign_in_attempts.succeeded(&username);
+    let token = open_session(state, &user).await?;
+    Ok((user, token))
+}
+
+/// Opens a session for a user and returns its token.
+pub async fn open_session(state: &AppState, user: &User) -> Result<String, AppError> {
     let (token, hash) = new_token();
     let now = state.now();
     state
         .store
         .create_session(&hash, user.id, now, now + state.session_ttl)
         .await?;
-    Ok((user, token))
+    Ok(token)
 }
 
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$JTfY8Ls9oOh2jNT5DTnA7cORIIdhuyhr8bx9d47BM3Q";
+const DUMMY_HASH: &str = concat!(
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$",
+    "JTfY8Ls9oOh2jNT5DTnA7cORIIdhuyhr8bx9d47BM3Q"
+);
+
+/// Failed sign-ins per username: after `MAX_FAILURES` within the window the
+/// account refuses sign-in until the window has passed, which makes guessing
+/// passwords slow. Kept in memory, per server.
+#[derive(Default)]
+pub struct SignInAttempts(Mutex<HashMap<String, (u32, DateTime<Utc>)>>);
+
+const MAX_FAILURES: u32 = 5;
+const FAILURE_WINDOW_MINUTES: i64 = 15;
+
+impl SignInAttempts {
+    fn window() -> chrono::Duration {
+        chrono::Duration::minutes(FAILURE_WINDOW_MINUTES)
+    }
+
+    pub fn locked(&self, username: &str, now: DateTime<Utc>) -> bool {
+        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(username)
+            .is_some_and(|(n, first)| *n >= MAX_FAILURES && now < *first + Self::window())
+    }
+
+    pub fn failed(&self, username: &str, now: DateTime<Utc>) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        // Forget stale entries so that unknown usernames cannot grow the map
+        // without bound.
+        map.retain(|_, (_, first)| now < *first + Self::window());
+        let entry = map.entry(username.to_string()).or_insert((0, now));
+        entry.0 += 1;
+    }
+
+    pub fn succeeded(&self, username: &str) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(username);
+    }
+}
 
 /// The signed-in staff member, from the session cookie or a bearer token.
 pub struct Staff(pub User);
@@ -152,9 +228,27 @@ impl FromRequestParts<AppState> for Staff {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let user = session_user(parts, state)
+            .await?
+            .ok_or(AppError::Unauthorized)?;
+        if user.password_expired {
+            return Err(AppError::PasswordChangeRequired);
+        }
+        Ok(Staff(user))
+    }
+}
+
+/// The signed-in staff member even with a password to change: only for
+/// changing it and signing out.
+pub struct StaffWithExpiredPassword(pub User);
+
+impl FromRequestParts<AppState> for StaffWithExpiredPassword {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         session_user(parts, state)
             .await?
-            .map(Staff)
+            .map(StaffWithExpiredPassword)
             .ok_or(AppError::Unauthorized)
     }
 }
@@ -166,7 +260,10 @@ impl FromRequestParts<AppState> for MaybeStaff {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        Ok(MaybeStaff(session_user(parts, state).await?.map(Staff)))
+        match session_user(parts, state).await? {
+            Some(user) if user.password_expired => Err(AppError::PasswordChangeRequired),
+            user => Ok(MaybeStaff(user.map(Staff))),
+        }
     }
 }
 
@@ -176,7 +273,7 @@ mod tests {
 
     #[test]
     fn a_hash_verifies_its_password_only() {
-        let hash = hash_password("correct horse battery").unwrap();
+        let hash = hash_password_blocking("correct horse battery").unwrap();
         assert!(hash.starts_with("$argon2id$"));
         assert!(verify_password("correct horse battery", &hash));
         assert!(!verify_password("correct horse batterz", &hash));

@@ -24,7 +24,7 @@ pub fn build(imported_years: &[String], hours: &str) -> Result<Calendars, Calend
     let mut official = OfficialCalendar::bundled();
     for json in imported_years {
         official
-            .import_year_json(json)
+            .import_year_json_replacing(json)
             .map_err(|e| CalendarSetupError::Import(e.to_string()))?;
     }
     let official = Arc::new(official);

@@ -7,6 +7,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use gasdesk_calendar::CalendarError;
 use gasdesk_domain::DomainError;
 use gasdesk_store::StoreError;
 use serde::Serialize;
@@ -28,6 +29,16 @@ pub enum AppError {
     Conflict,
     #[error("bad request: {0}")]
     BadRequest(&'static str),
+    #[error("request body too large")]
+    TooLarge,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("request from another site")]
+    CrossSite,
+    #[error("too many failed sign-ins")]
+    TooManyAttempts,
+    #[error("the password must be changed first")]
+    PasswordChangeRequired,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -64,6 +75,11 @@ impl AppError {
             AppError::BadCredentials => "bad_credentials",
             AppError::Conflict => "version_conflict",
             AppError::BadRequest(code) => code,
+            AppError::TooLarge => "payload_too_large",
+            AppError::MethodNotAllowed => "method_not_allowed",
+            AppError::CrossSite => "cross_site_request",
+            AppError::TooManyAttempts => "too_many_attempts",
+            AppError::PasswordChangeRequired => "password_change_required",
             AppError::Internal(_) => "internal",
         }
     }
@@ -74,15 +90,19 @@ impl AppError {
                 DomainError::Forbidden | DomainError::NotOwner => StatusCode::FORBIDDEN,
                 DomainError::VersionConflict { .. } => StatusCode::CONFLICT,
                 DomainError::ActionNotAllowed { .. } => StatusCode::CONFLICT,
-                DomainError::Calendar(_) | DomainError::RulebookIncomplete(_) => {
-                    StatusCode::SERVICE_UNAVAILABLE
-                }
+                DomainError::Calendar(CalendarError::YearNotAvailable(_))
+                | DomainError::RulebookIncomplete(_) => StatusCode::SERVICE_UNAVAILABLE,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             },
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Unauthorized | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
             AppError::Conflict => StatusCode::CONFLICT,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::CrossSite => StatusCode::FORBIDDEN,
+            AppError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+            AppError::PasswordChangeRequired => StatusCode::FORBIDDEN,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -50,8 +50,9 @@ impl<B> OnResponse<B> for LogResponse {
     }
 }
 
-pub fn layer() -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, RequestSpan, (), LogResponse>
-{
+type Classifier = SharedClassifier<ServerErrorsAsFailures>;
+
+pub fn layer() -> TraceLayer<Classifier, RequestSpan, (), LogResponse> {
     TraceLayer::new_for_http()
         .make_span_with(RequestSpan)
         .on_request(())

@@ -55,6 +55,10 @@ pub fn routes() -> Router<AppState> {
             post(application::take_action),
         )
         .route("/admin/users", get(admin::users).post(admin::create_user))
+        .route(
+            "/account/password",
+            get(session::password_form).post(session::change_password),
+        )
         .fallback(not_found)
 }
 
@@ -129,6 +133,8 @@ pub struct Fault {
     pub field: Option<&'static str>,
     /// Not signed in: go to the login page, then back to this address.
     login: Option<String>,
+    /// Signed in with a password to change: go and change it first.
+    change_password: bool,
     badge: Option<Badge>,
 }
 
@@ -139,6 +145,7 @@ impl Fault {
             message: message.to_string(),
             field: None,
             login: None,
+            change_password: false,
             badge: None,
         }
     }
@@ -207,6 +214,7 @@ impl From<AppError> for Fault {
             message: e.message(),
             field: e.field(),
             login,
+            change_password: matches!(e, AppError::PasswordChangeRequired),
             badge: None,
         }
     }
@@ -224,6 +232,9 @@ impl IntoResponse for Fault {
     fn into_response(self) -> Response {
         if let Some(next) = self.login {
             return Redirect::to(&login_address(&next)).into_response();
+        }
+        if self.change_password {
+            return Redirect::to("/account/password").into_response();
         }
         let heading = match self.status {
             StatusCode::NOT_FOUND => "未找到",

@@ -29,11 +29,15 @@ pub async fn submit(
     if idempotency_key.is_some_and(|k| k.len() > 100) {
         return Err(AppError::BadRequest("bad_idempotency_key"));
     }
+    // A key answers only for the content it was first sent with: the same
+    // key with other content is another request, so a guessed or shared key
+    // never returns someone else's application.
+    let idempotency_key = idempotency_key.map(|k| scoped_key(k, intake));
     let mut intake = intake.clone();
     if let Some(to) = &intake.assignee {
         intake.assignee = Some(customer_manager(state, to.user_id).await?);
     }
-    let licence = match Uscc::parse(&intake.uscc) {
+    let licence = match Uscc::parse(&connection::normalise_width(&intake.uscc)) {
         Ok(code) => state.registry.lookup(&code).await.unwrap_or_else(|e| {
             tracing::warn!(error = %e, "licence look-up failed; to be confirmed by phone");
             None
@@ -58,8 +62,18 @@ pub async fn submit(
 
     Ok(state
         .store
-        .create_application(&application, &event, idempotency_key)
+        .create_application(&application, &event, idempotency_key.as_deref())
         .await?)
+}
+
+fn scoped_key(key: &str, intake: &Intake) -> String {
+    use sha2::{Digest, Sha256};
+    let content = serde_json::to_string(intake).unwrap_or_default();
+    let mut hash = Sha256::new();
+    hash.update(key.as_bytes());
+    hash.update([0]);
+    hash.update(content.as_bytes());
+    hex::encode(hash.finalize())
 }
 
 /// A staff member the case can be handed or assigned to: an active
@@ -70,7 +84,7 @@ async fn customer_manager(state: &AppState, user_id: Uuid) -> Result<StaffRef, A
             user_id: u.id,
             name: u.display_name,
         }),
-        _ => Err(AppError::BadRequest("unknown_user")),
+        _ => Err(AppError::Domain(gasdesk_domain::DomainError::invalid("to"))),
     }
 }
 
@@ -109,7 +123,7 @@ pub async fn act(
 pub async fn load(state: &AppState, number: &str) -> Result<Application, AppError> {
     state
         .store
-        .application_by_number(number.trim())
+        .application_by_number(&number.trim().to_ascii_uppercase())
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -191,22 +205,67 @@ pub async fn worklist(state: &AppState, staff: &Staff) -> Result<Vec<WorkItem>, 
         .collect()
 }
 
+/// What the applicant sees of an application: its progress and deadlines,
+/// but no staff notes, corrections, staff identities or registry details.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Tracking {
+    pub number: String,
+    pub line: gasdesk_domain::rulebook::ServiceLine,
+    pub status: gasdesk_domain::application::Status,
+    pub organisation: String,
+    pub site_address: String,
+    pub accepted_at: chrono::DateTime<chrono::Utc>,
+    pub deadlines: Vec<DeadlineStatus>,
+    pub events: Vec<PublicEvent>,
+}
+
+/// One step of the applicant's timeline, at the time it happened (after
+/// any correction).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicEvent {
+    pub kind: String,
+    pub occurred_at: chrono::DateTime<chrono::Utc>,
+    /// For an acceptance: whether it passed.
+    pub passed: Option<bool>,
+}
+
+/// Events that stay with the staff.
+const INTERNAL_EVENTS: [&str; 2] = ["note_added", "occurred_at_corrected"];
+
 /// The applicant's view: found only with the number and the phone given at
 /// intake together, so a number alone reveals nothing.
-pub async fn track(state: &AppState, number: &str, phone: &str) -> Result<Detail, AppError> {
-    let detail = detail(state, number).await?;
-    let given: String = phone.chars().filter(char::is_ascii_digit).collect();
-    let known: String = detail
-        .application
-        .applicant
-        .phone
-        .chars()
-        .filter(char::is_ascii_digit)
-        .collect();
-    if given.is_empty() || given != known {
+pub async fn track(state: &AppState, number: &str, phone: &str) -> Result<Tracking, AppError> {
+    let Detail {
+        application: a,
+        deadlines,
+        events,
+    } = detail(state, number).await?;
+    let digits = |s: &str| -> String { s.chars().filter(char::is_ascii_digit).collect() };
+    let given = digits(&connection::normalise_width(phone));
+    if given.is_empty() || given != digits(&a.applicant.phone) {
         return Err(AppError::NotFound);
     }
-    Ok(detail)
+    let public = events
+        .iter()
+        .filter(|e| !INTERNAL_EVENTS.contains(&e.event.kind.as_str()))
+        .map(|e| PublicEvent {
+            kind: e.event.kind.clone(),
+            occurred_at: connection::latest_occurred_at(&events, e.seq),
+            passed: (e.event.kind == "acceptance_recorded")
+                .then(|| e.event.payload["passed"].as_bool())
+                .flatten(),
+        })
+        .collect();
+    Ok(Tracking {
+        number: a.number,
+        line: a.line,
+        status: a.status,
+        organisation: a.applicant.organisation,
+        site_address: a.applicant.site_address,
+        accepted_at: a.accepted_at,
+        deadlines,
+        events: public,
+    })
 }
 
 pub async fn customer_managers(state: &AppState) -> Result<Vec<crate::api::StaffView>, AppError> {
@@ -220,6 +279,35 @@ pub async fn customer_managers(state: &AppState) -> Result<Vec<crate::api::Staff
         .collect())
 }
 
+/// Checks a new account: a short ASCII username, kept in lower case so that
+/// `Li` and `li` are one account; a printable display name; a password of
+/// at least twelve characters that is not just spaces.
+pub fn check_new_user(
+    username: &str,
+    display_name: &str,
+    password: &str,
+) -> Result<(String, String), AppError> {
+    let invalid = |field| AppError::Domain(gasdesk_domain::DomainError::invalid(field));
+    let username = username.trim().to_ascii_lowercase();
+    let valid_name = (2..=32).contains(&username.len())
+        && username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if !valid_name {
+        return Err(invalid("username"));
+    }
+    let display_name = display_name.trim();
+    let unprintable = |c: char| c.is_control() || (c.is_whitespace() && c != ' ');
+    let length = display_name.chars().count();
+    if length == 0 || length > 50 || display_name.chars().any(unprintable) {
+        return Err(invalid("display_name"));
+    }
+    if password.trim().chars().count() < crate::auth::MIN_PASSWORD_CHARS {
+        return Err(AppError::BadRequest("weak_password"));
+    }
+    Ok((username, display_name.to_string()))
+}
+
 /// Every staff account, for administrators.
 pub async fn users(state: &AppState, staff: &Staff) -> Result<Vec<gasdesk_store::User>, AppError> {
     if !staff.is(&[Role::Admin]) {
@@ -228,8 +316,23 @@ pub async fn users(state: &AppState, staff: &Staff) -> Result<Vec<gasdesk_store:
     Ok(state.store.users().await?)
 }
 
-/// Creates a staff account. Usernames are short ASCII names; passwords are
-/// at least twelve characters and stored only as a memory-hard hash.
+/// Creates a staff account whose first password an administrator hands
+/// over: it must be changed at the first sign-in.
+pub async fn create_user_with_initial_password(
+    state: &AppState,
+    username: &str,
+    display_name: &str,
+    role: Role,
+    password: &str,
+) -> Result<gasdesk_store::User, AppError> {
+    let user = new_user(state, username, display_name, role, password, true).await?;
+    state.store.create_user(&user).await?;
+    Ok(user)
+}
+
+/// Creates a staff account with a password its holder chose. Usernames are
+/// short ASCII names; passwords are at least twelve characters and stored
+/// only as a memory-hard hash.
 pub async fn create_user(
     state: &AppState,
     username: &str,
@@ -237,36 +340,51 @@ pub async fn create_user(
     role: Role,
     password: &str,
 ) -> Result<gasdesk_store::User, AppError> {
-    let username = username.trim();
-    let valid_name = (2..=32).contains(&username.len())
-        && username
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-    if !valid_name {
-        return Err(AppError::Domain(gasdesk_domain::DomainError::invalid(
-            "username",
-        )));
-    }
-    let display_name = display_name.trim();
-    if display_name.is_empty() || display_name.chars().count() > 50 {
-        return Err(AppError::Domain(gasdesk_domain::DomainError::invalid(
-            "display_name",
-        )));
-    }
-    if password.chars().count() < crate::auth::MIN_PASSWORD_CHARS {
-        return Err(AppError::BadRequest("weak_password"));
-    }
+    let user = new_user(state, username, display_name, role, password, false).await?;
+    state.store.create_user(&user).await?;
+    Ok(user)
+}
+
+async fn new_user(
+    state: &AppState,
+    username: &str,
+    display_name: &str,
+    role: Role,
+    password: &str,
+    password_expired: bool,
+) -> Result<gasdesk_store::User, AppError> {
+    let (username, display_name) = check_new_user(username, display_name, password)?;
     let user = gasdesk_store::User {
         id: Uuid::now_v7(),
-        username: username.to_string(),
-        display_name: display_name.to_string(),
+        username,
+        display_name,
         role,
-        password_hash: crate::auth::hash_password(password)?,
+        password_hash: crate::auth::hash_password(password).await?,
+        password_expired,
         active: true,
         created_at: state.now(),
     };
-    state.store.create_user(&user).await?;
     Ok(user)
+}
+
+/// Replaces the signed-in user's own password after checking the current
+/// one; every session of the user ends, and a new one is returned.
+pub async fn change_password(
+    state: &AppState,
+    user: &gasdesk_store::User,
+    current: &str,
+    new: &str,
+) -> Result<String, AppError> {
+    if !crate::auth::verify_password_async(current, user.password_hash.clone()).await {
+        return Err(AppError::BadCredentials);
+    }
+    check_new_user(&user.username, &user.display_name, new)?;
+    if new == current {
+        return Err(AppError::BadRequest("same_password"));
+    }
+    let hash = crate::auth::hash_password(new).await?;
+    state.store.set_password(user.id, &hash, false).await?;
+    crate::auth::open_session(state, user).await
 }
 
 /// Applications accepted in a calendar month, cut on Asia/Shanghai dates.

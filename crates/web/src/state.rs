@@ -23,6 +23,7 @@ pub struct Shared {
     pub session_ttl: Duration,
     /// Set the `Secure` flag on the session cookie (behind HTTPS).
     pub secure_cookies: bool,
+    pub sign_in_attempts: crate::auth::SignInAttempts,
 }
 
 impl AppState {
@@ -40,6 +41,7 @@ impl AppState {
             clock,
             session_ttl: Duration::hours(12),
             secure_cookies: false,
+            sign_in_attempts: Default::default(),
         }))
     }
 

@@ -105,6 +105,9 @@ pub fn field(name: &str) -> &'static str {
         "occurred_at" => "发生时间",
         "planned_at" => "计划通气时间",
         "to" => "客户经理",
+        "username" => "用户名",
+        "display_name" => "姓名",
+        "password" => "密码",
         _ => "填写内容",
     }
 }
@@ -137,10 +140,17 @@ pub fn error_message(e: &AppError) -> String {
             "unknown_user" => "所选人员不存在或不是客户经理。".into(),
             "weak_password" => "密码至少需要 12 个字符。".into(),
             "bad_json" => "请求内容不是有效的 JSON，或缺少必填项。".into(),
+            "same_password" => "新密码不能与当前密码相同。".into(),
+            "bad_query" => "查询参数缺失或格式不正确。".into(),
             "bad_month" => "月份格式不正确，应为“2026-03”。".into(),
             "bad_idempotency_key" => "重复提交标识过长。".into(),
             _ => "请求格式不正确。".into(),
         },
+        AppError::TooLarge => "提交的内容过大。".into(),
+        AppError::MethodNotAllowed => "不支持该请求方式。".into(),
+        AppError::CrossSite => "请求来自其他网站，已拒绝。请从本系统页面提交。".into(),
+        AppError::PasswordChangeRequired => "首次登录或密码被重置后，请先修改密码。".into(),
+        AppError::TooManyAttempts => "登录失败次数过多，请 15 分钟后再试。".into(),
         AppError::Internal(_) => "系统暂时无法处理，请稍后再试；已保存的内容不受影响。".into(),
     }
 }
@@ -159,11 +169,15 @@ fn domain_message(d: &DomainError) -> String {
         DomainError::VersionConflict { .. } => "该申请已被他人更新，请刷新页面后重试。".into(),
         DomainError::TimeInFuture => "发生时间不能晚于当前时间。".into(),
         DomainError::TimeBeforeAcceptance => "时间不能早于申请受理时间。".into(),
+        DomainError::TimeTooEarly => "受理时间过早：只能补录 30 天内受理的申请。".into(),
         DomainError::NotScheduled => "请先将该申请列入通气计划。".into(),
         DomainError::EventNotFound => "未找到要更正的记录。".into(),
         DomainError::NotCorrectable => "该记录的时间不能更正。".into(),
         DomainError::RulebookIncomplete(_) => "服务规则配置不完整，请联系管理员。".into(),
-        DomainError::Calendar(_) => "工作日历缺少所需年份的放假安排，请管理员导入后重试。".into(),
+        DomainError::Calendar(gasdesk_calendar::CalendarError::YearNotAvailable(_)) => {
+            "工作日历缺少所需年份的放假安排，请管理员导入后重试。".into()
+        }
+        DomainError::Calendar(_) => "时间超出工作日历可计算的范围，请核对。".into(),
     }
 }
 

@@ -490,3 +490,96 @@ async fn a_licence_found_by_its_code_shows_the_registry_name() {
         .await;
     assert!(unknown.body.contains("待电话确认"));
 }
+
+#[tokio::test]
+async fn a_new_account_changes_its_initial_password_before_working() {
+    let app = App::start().await;
+    let admin = app.sign_in("root", "管理员", Role::Admin).await;
+    let created = app
+        .post(
+            "/admin/users",
+            &[
+                ("username", "zhao"),
+                ("display_name", "赵经理"),
+                ("role", "customer_manager"),
+                ("password", "initial password 1"),
+            ],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+
+    let login = app
+        .post(
+            "/login",
+            &[
+                ("username", "zhao"),
+                ("password", "initial password 1"),
+                ("next", ""),
+            ],
+            None,
+        )
+        .await;
+    let cookie = login.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let worklist = app.get("/worklist", Some(&cookie)).await;
+    assert_eq!(worklist.status, StatusCode::SEE_OTHER);
+    assert_eq!(worklist.location(), "/account/password");
+
+    let form = app.get("/account/password", Some(&cookie)).await;
+    assert!(form.body.contains("请先设置自己的密码"), "{}", form.body);
+    let mismatch = app
+        .post(
+            "/account/password",
+            &[
+                ("current_password", "initial password 1"),
+                ("new_password", "my own password 22"),
+                ("confirm_password", "my own password 23"),
+            ],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(mismatch.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(mismatch.body.contains("两次输入的新密码不一致"));
+
+    let changed = app
+        .post(
+            "/account/password",
+            &[
+                ("current_password", "initial password 1"),
+                ("new_password", "my own password 22"),
+                ("confirm_password", "my own password 22"),
+            ],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.body);
+    let renewed = changed.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        app.get("/worklist", Some(&renewed)).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn the_tracking_link_from_the_confirmation_waits_for_the_phone() {
+    let app = App::start().await;
+    let page = app.get("/track?number=BZ20260303-0001", None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("class=\"alert\""), "{}", page.body);
+    assert_eq!(
+        page.input_value("number").as_deref(),
+        Some("BZ20260303-0001")
+    );
+}

@@ -334,8 +334,10 @@ fn read_step_body(
     let rule = read_rule(st);
     let description = st.note("description");
     let mut ok = check_min_max(st, minimum.as_ref(), maximum.as_ref(), "maximum");
+    // A `maximum` that is there but refused has been reported already.
     if let (Some(h), None) = (&handling, &maximum)
         && h.value == Handling::Limited
+        && !st.has("maximum")
     {
         st.error_at(&h.span, "handling", "a `limited` step needs a `maximum`");
         ok = false;

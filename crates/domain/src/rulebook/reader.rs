@@ -202,6 +202,11 @@ impl<'a> Table<'a> {
         );
     }
 
+    /// Whether the table has `key`, valid or not.
+    pub fn has(&self, key: &str) -> bool {
+        self.map.get(key).is_some()
+    }
+
     pub fn string(&self, key: &str, required: bool) -> Option<Sp<String>> {
         let value = self.raw(key, required)?;
         match value.get_ref() {
@@ -289,17 +294,31 @@ impl<'a> Table<'a> {
 
     /// A working-time budget such as `"PT2H"` or `"P0.5D"`; zero is refused
     /// because a zero budget is always already overdue.
+    /// A duration between [`SHORTEST_DURATION`] and [`LONGEST_DURATION`].
     pub fn duration(&self, key: &str, required: bool) -> Option<Sp<WorkDuration>> {
         let s = self.string(key, required)?;
         match s.value.parse::<WorkDuration>() {
-            Ok(d) if duration_seconds(d) > 0 => Some(Sp {
-                value: d,
-                span: s.span,
-            }),
-            Ok(_) => {
+            Ok(d) if duration_seconds(d) == 0 => {
                 self.error_at(&s.span, key, "a duration must be greater than zero");
                 None
             }
+            Ok(d) if duration_seconds(d) < duration_seconds(SHORTEST_DURATION) => {
+                let msg = format!("{d} is shorter than {SHORTEST_DURATION}, the shortest allowed");
+                self.error_at(&s.span, key, msg);
+                None
+            }
+            Ok(d) if duration_seconds(d) > duration_seconds(LONGEST_DURATION) => {
+                let msg = format!(
+                    "{d} is longer than {LONGEST_DURATION} (60 working days of 7 hours), \
+                     the longest duration a rulebook may set"
+                );
+                self.error_at(&s.span, key, msg);
+                None
+            }
+            Ok(d) => Some(Sp {
+                value: d,
+                span: s.span,
+            }),
             Err(e) => {
                 self.error_at(
                     &s.span,
@@ -418,6 +437,16 @@ impl<'a> Table<'a> {
 /// Working seconds of a standard day, used only to compare a budget in days
 /// with one in hours; deadlines themselves are computed by the calendar.
 const STANDARD_DAY_SECONDS: i64 = 7 * 3600;
+
+/// The shortest duration a rulebook may set: nobody can act on a limit of
+/// seconds, so one is a slip (`PT1S` for `PT1H`).
+pub(super) const SHORTEST_DURATION: WorkDuration = WorkDuration::Seconds(60);
+
+/// The longest: the regulation's limits run to a few working days, and a
+/// limit of years (`P999999D`) reaches past the calendar's last year, so
+/// that every deadline computed from it fails. Sixty working days, about
+/// three months, leaves room for any real limit.
+pub(super) const LONGEST_DURATION: WorkDuration = WorkDuration::MilliDays(60_000);
 
 pub(super) fn duration_seconds(d: WorkDuration) -> i64 {
     d.to_seconds(STANDARD_DAY_SECONDS)

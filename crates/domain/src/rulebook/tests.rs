@@ -212,6 +212,54 @@ fn zero_duration() {
 }
 
 #[test]
+fn durations_are_bounded() {
+    for (old, new, words) in [
+        (
+            "budget = \"P1D\"",
+            "budget = \"P999999D\"",
+            "P999999D is longer than P60D",
+        ),
+        (
+            "budget = \"P1D\"",
+            "budget = \"P60.001D\"",
+            "P60.001D is longer than P60D",
+        ),
+        (
+            "budget = \"PT2H\"",
+            "budget = \"PT421H\"",
+            "PT421H is longer than P60D",
+        ),
+        (
+            "maximum = \"P1D\"",
+            "maximum = \"P61D\"",
+            "P61D is longer than P60D",
+        ),
+        (
+            "budget = \"PT1H\"",
+            "budget = \"PT59S\"",
+            "PT59S is shorter than PT1M",
+        ),
+    ] {
+        let src = edit(old, new);
+        let quoted = new.split_once(" = ").unwrap().1;
+        let e = single_error(&src, line_of(&src, new), words);
+        assert_eq!(
+            e.column,
+            src.lines().nth(e.line - 1).unwrap().find(quoted).unwrap() + 1
+        );
+    }
+    // The bounds themselves are accepted.
+    for (old, new) in [
+        ("budget = \"P2D\"", "budget = \"P60D\""),
+        ("budget = \"PT2H\"", "budget = \"PT420H\""),
+        ("budget = \"PT1H\"", "budget = \"PT1M\""),
+    ] {
+        let src = edit(old, new);
+        assert!(Rulebook::parse(&src).is_ok(), "{new}");
+    }
+}
+
+#[test]
 fn unknown_clock() {
     let src = edit(
         "clock = \"office\"\nstarts = \"accepted\"",

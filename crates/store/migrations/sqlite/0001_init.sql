@@ -55,6 +55,9 @@ CREATE TABLE users (
     display_name  TEXT NOT NULL,
     role          TEXT NOT NULL,
     password_hash TEXT NOT NULL,
+    -- A password someone else set (first start, an administrator, a reset)
+    -- must be changed at the next sign-in.
+    password_expired INTEGER NOT NULL DEFAULT 0,
     active        INTEGER NOT NULL DEFAULT 1,
     created_at    TEXT NOT NULL
 );

@@ -92,7 +92,7 @@ pub async fn create_user(
             .role
             .parse()
             .map_err(|_| Fault::invalid("role", "请选择岗位。"))?;
-        let user = service::create_user(
+        let user = service::create_user_with_initial_password(
             &state,
             &entry.username,
             &entry.display_name,

@@ -438,7 +438,7 @@ fn hint(kind: &str, staff: &Staff) -> &'static str {
         "assign" if staff.0.role == Role::CustomerManager => "接单后由您负责此申请。",
         "assign" => "指派或改派负责的客户经理；已在计的时限不受影响。",
         "record_first_call" => {
-            "网上营业厅、热线登记的申请，客户经理接单后1个工作小时内电话联系申请人，\
+            "网上营业厅、热线登记的申请，客户经理须在受理后1个工作小时内电话联系申请人，\
              确认营业执照、用气地址、自建或代建、竣工验收情况。"
         }
         "verify_site" => {

@@ -230,7 +230,9 @@ pub async fn track(
         error: String::new(),
         result: None,
     };
-    if page.number.is_empty() && page.phone.is_empty() {
+    // The confirmation page links here with the number filled in: show the
+    // form waiting for the phone, not an error.
+    if page.phone.is_empty() {
         return render(StatusCode::OK, &page);
     }
     if page.number.is_empty() || page.phone.is_empty() {
@@ -239,18 +241,17 @@ pub async fn track(
     }
 
     match service::track(&state, &page.number, &page.phone).await {
-        Ok(detail) => {
-            let a = &detail.application;
+        Ok(t) => {
             page.result = Some(TrackResult {
-                number: a.number.clone(),
-                organisation: a.applicant.organisation.clone(),
-                site_address: a.applicant.site_address.clone(),
-                status_text: text::status(a.status),
-                status_class: view::status_class(a),
-                one_stop: a.status == Status::RoutedOneStop,
-                accepted_at: local(a.accepted_at),
-                deadlines: view::deadline_rows(&detail.deadlines),
-                events: view::public_event_rows(&detail.events),
+                number: t.number.clone(),
+                organisation: t.organisation.clone(),
+                site_address: t.site_address.clone(),
+                status_text: text::status(t.status),
+                status_class: view::status_class_of(t.status),
+                one_stop: t.status == Status::RoutedOneStop,
+                accepted_at: local(t.accepted_at),
+                deadlines: view::deadline_rows(&t.deadlines),
+                events: view::public_event_rows(&t.events),
             });
             render(StatusCode::OK, &page)
         }

@@ -90,3 +90,70 @@ pub async fn logout(State(state): State<AppState>, jar: CookieJar) -> Response {
     let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
     (jar, Redirect::to("/")).into_response()
 }
+
+#[derive(Template)]
+#[template(path = "account_password.html")]
+struct PasswordPage {
+    layout: Layout,
+    name: String,
+    must_change: bool,
+    error: String,
+}
+
+fn password_page(user: &gasdesk_store::User, error: String) -> PasswordPage {
+    PasswordPage {
+        layout: Layout::new("修改密码", None),
+        name: user.display_name.clone(),
+        must_change: user.password_expired,
+        error,
+    }
+}
+
+/// The form to change one's own password; the only page open to someone
+/// whose password must be changed.
+pub async fn password_form(
+    user: Result<auth::StaffWithExpiredPassword, crate::error::AppError>,
+) -> Response {
+    match user {
+        Ok(auth::StaffWithExpiredPassword(user)) => {
+            render(StatusCode::OK, &password_page(&user, String::new()))
+        }
+        Err(e) => super::Fault::from(e).into_response(),
+    }
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    user: Result<auth::StaffWithExpiredPassword, crate::error::AppError>,
+    body: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> Response {
+    let user = match user {
+        Ok(auth::StaffWithExpiredPassword(user)) => user,
+        Err(e) => return super::Fault::from(e).into_response(),
+    };
+    let fields = match Fields::from_form(body) {
+        Ok(f) => f,
+        Err(fault) => return fault.into_response(),
+    };
+    let new = fields.text("new_password");
+    if new != fields.text("confirm_password") {
+        let page = password_page(&user, "两次输入的新密码不一致。".to_string());
+        return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
+    let changed =
+        crate::service::change_password(&state, &user, fields.text("current_password"), new);
+    match changed.await {
+        Ok(token) => {
+            let jar = jar.add(auth::session_cookie(token, &state));
+            (jar, Redirect::to("/worklist")).into_response()
+        }
+        Err(e) => {
+            let status = match e.status() {
+                StatusCode::BAD_REQUEST => StatusCode::UNPROCESSABLE_ENTITY,
+                s => s,
+            };
+            render(status, &password_page(&user, e.message()))
+        }
+    }
+}

@@ -53,8 +53,12 @@ pub fn deadline_rows(deadlines: &[DeadlineStatus]) -> Vec<DeadlineRow> {
 
 /// The colour class of a status badge.
 pub fn status_class(app: &Application) -> &'static str {
+    status_class_of(app.status)
+}
+
+pub fn status_class_of(status: gasdesk_domain::application::Status) -> &'static str {
     use gasdesk_domain::application::Status;
-    match app.status {
+    match status {
         Status::GasOn => "done",
         Status::Cancelled => "closed",
         Status::RoutedOneStop => "routed",
@@ -217,22 +221,13 @@ pub struct PublicEventRow {
     pub occurred: String,
 }
 
-pub fn public_event_rows(events: &[Event]) -> Vec<PublicEventRow> {
+pub fn public_event_rows(events: &[crate::service::PublicEvent]) -> Vec<PublicEventRow> {
     events
         .iter()
-        .filter(|e| {
-            !matches!(
-                e.event.kind.as_str(),
-                "note_added" | "occurred_at_corrected"
-            )
-        })
         .map(|e| PublicEventRow {
-            name: text::event(&e.event.kind),
-            detail: match e.event.payload["passed"].as_bool() {
-                Some(passed) if e.event.kind == "acceptance_recorded" => passed_text(passed),
-                _ => "",
-            },
-            occurred: local(connection::latest_occurred_at(events, e.seq)),
+            name: text::event(&e.kind),
+            detail: e.passed.map(passed_text).unwrap_or(""),
+            occurred: local(e.occurred_at),
         })
         .collect()
 }
