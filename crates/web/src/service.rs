@@ -44,21 +44,10 @@ pub async fn submit(
         }),
         Err(_) => None,
     };
-    let calendars = state.calendars();
-    let ctx = Context {
-        rulebook: &state.rulebook,
-        calendars: &calendars,
-        now: state.now(),
-    };
-
-    let (application, event) = connection::open(
-        &intake,
-        licence.as_ref(),
-        Uuid::now_v7(),
-        String::new(),
-        actor,
-        &ctx,
-    )?;
+    let (application, event) = with_rules(state, |ctx| {
+        let id = Uuid::now_v7();
+        connection::open(&intake, licence.as_ref(), id, String::new(), actor, ctx)
+    })?;
 
     Ok(state
         .store
@@ -74,6 +63,17 @@ fn scoped_key(key: &str, intake: &Intake) -> String {
     hash.update([0]);
     hash.update(content.as_bytes());
     hex::encode(hash.finalize())
+}
+
+/// Runs a decision of the rules with the rulebook, the current calendars
+/// and the time now.
+fn with_rules<T>(state: &AppState, decide: impl FnOnce(&Context<'_>) -> T) -> T {
+    let calendars = state.calendars();
+    decide(&Context {
+        rulebook: &state.rulebook,
+        calendars: &calendars,
+        now: state.now(),
+    })
 }
 
 /// A staff member the case can be handed or assigned to: an active
@@ -100,21 +100,17 @@ pub async fn act(
     if let Action::HandOver { to } | Action::Assign { to } = &mut command.action {
         *to = customer_manager(state, to.user_id).await?;
     }
-    let calendars = state.calendars();
-    let ctx = Context {
-        rulebook: &state.rulebook,
-        calendars: &calendars,
-        now: state.now(),
-    };
-
-    let (next, events) = connection::decide(
-        &application,
-        &history,
-        &command,
-        &staff.actor(),
-        Channel::Office,
-        &ctx,
-    )?;
+    let (next, events) = with_rules(state, |ctx| {
+        let actor = staff.actor();
+        connection::decide(
+            &application,
+            &history,
+            &command,
+            &actor,
+            Channel::Office,
+            ctx,
+        )
+    })?;
 
     state.store.save_change(&next, &events).await?;
     Ok(next)

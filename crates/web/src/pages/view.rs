@@ -28,10 +28,20 @@ pub struct DeadlineRow {
     pub left: String,
 }
 
+/// An entry made this long after the fact is shown as entered late, so a
+/// back-dated completion cannot pass for a timely one.
+const LATE_ENTRY_MINUTES: i64 = 30;
+
 pub fn deadline_row(d: &DeadlineStatus) -> DeadlineRow {
+    let late_entry = match (d.deadline.met_at, d.deadline.met_entered_at) {
+        (Some(at), Some(entered)) if (entered - at).num_minutes() > LATE_ENTRY_MINUTES => {
+            format!("（{} 补录）", local(entered))
+        }
+        _ => String::new(),
+    };
     let left = match d.deadline.met_at {
         Some(at) => format!(
-            "{} 完成，用时{}",
+            "{} 完成，用时{}{late_entry}",
             local(at),
             text::working_time(d.elapsed_seconds)
         ),
@@ -348,5 +358,45 @@ impl Opt {
             label: label.to_string(),
             selected: value == current,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gasdesk_domain::deadline::{Deadline, DeadlineState};
+    use gasdesk_domain::rulebook::Clock;
+
+    fn met(at: &str, entered: &str) -> DeadlineStatus {
+        let t = |s: &str| format!("{s}:00+08:00").parse::<DateTime<Utc>>().unwrap();
+        DeadlineStatus {
+            deadline: Deadline {
+                key: "first_call".into(),
+                name: "客户经理电话联系用户".into(),
+                clock: Clock::Office,
+                started_at: t("2026-03-16T08:20"),
+                budget: "PT1H".into(),
+                budget_seconds: 3600,
+                due_at: t("2026-03-16T09:30"),
+                provisional: false,
+                calendar_version: String::new(),
+                met_at: Some(t(at)),
+                met_entered_at: Some(t(entered)),
+            },
+            state: DeadlineState::MetOnTime,
+            elapsed_seconds: 40 * 60,
+            remaining_seconds: 20 * 60,
+        }
+    }
+
+    #[test]
+    fn a_completion_entered_late_says_so() {
+        let late = deadline_row(&met("2026-03-16T09:10", "2026-03-16T11:40"));
+        assert_eq!(
+            late.left,
+            "2026-03-16 09:10 完成，用时40分钟（2026-03-16 11:40 补录）"
+        );
+        let prompt = deadline_row(&met("2026-03-16T09:10", "2026-03-16T09:25"));
+        assert_eq!(prompt.left, "2026-03-16 09:10 完成，用时40分钟");
     }
 }

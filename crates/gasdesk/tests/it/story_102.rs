@@ -2,11 +2,9 @@
 //! channel. Every expected deadline was worked out by hand on the 2026
 //! calendar with working hours 08:30-12:00 and 14:30-18:00 (7 h a day).
 
-mod support;
-
+use crate::support::*;
 use gasdesk_domain::Role;
 use serde_json::json;
-use support::*;
 
 async fn staff_set(server: &TestServer) -> (Session, Session, Session, Session) {
     (

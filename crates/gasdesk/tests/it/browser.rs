@@ -8,19 +8,17 @@
 //! fails. Times are Beijing time on the server's test clock; the browser's
 //! own clock plays no part.
 
-mod support;
-
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::support::*;
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use gasdesk_domain::Role;
 use serde_json::{Value, json};
-use support::*;
 
 /// The longest any single wait may take: a page, an element, the driver.
 const WAIT: Duration = Duration::from_secs(30);

@@ -2,11 +2,9 @@
 //! each from a fault seen in comparable systems. Times are Beijing time;
 //! expected values are the case book's.
 
-mod support;
-
+use crate::support::*;
 use gasdesk_domain::Role;
 use serde_json::json;
-use support::*;
 
 fn first_call() -> serde_json::Value {
     json!({"type": "record_first_call", "confirmation": {

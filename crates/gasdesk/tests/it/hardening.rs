@@ -1,11 +1,9 @@
 //! Bad, hostile or careless input: each test is a way the service was once
 //! shown to misbehave, and what it must do instead.
 
-mod support;
-
+use crate::support::*;
 use gasdesk_domain::Role;
 use serde_json::json;
-use support::*;
 
 #[tokio::test]
 async fn an_idempotency_key_never_returns_someone_elses_application() {

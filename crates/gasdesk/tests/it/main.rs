@@ -1,0 +1,14 @@
+//! The integration tests: one binary, so the service is linked once.
+//!
+//! - `story_102`: the 102 line end to end through the HTTP API, per channel.
+//! - `workflow_cases`: the shared workflow cases that concern the 102 line.
+//! - `hardening`: bad, hostile or careless input.
+//! - `cli`: the `gasdesk` binary as operators use it.
+//! - `browser`: an online application to gas-on in headless Chromium.
+
+mod browser;
+mod cli;
+mod hardening;
+mod story_102;
+mod support;
+mod workflow_cases;
