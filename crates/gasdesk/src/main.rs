@@ -202,6 +202,10 @@ async fn serve(database_url: &str, args: ServeArgs) -> Result<ExitCode> {
             )
         })?;
     tracing::info!(listen = %args.listen, "gasdesk is serving");
+    // TODO: axum::serve sets no header-read timeout, so a client can hold a
+    // connection by sending its headers very slowly (the body is bounded by
+    // the request timeout). Until the accept loop sets hyper's
+    // header_read_timeout, run behind a reverse proxy that bounds it.
     axum::serve(listener, app)
         .with_graceful_shutdown(setup::shutdown_signal())
         .await

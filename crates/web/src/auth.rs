@@ -146,40 +146,38 @@ const DUMMY_HASH: &str = concat!(
     "JTfY8Ls9oOh2jNT5DTnA7cORIIdhuyhr8bx9d47BM3Q"
 );
 
-/// Failed sign-ins per username: after `MAX_FAILURES` within the window the
-/// account refuses sign-in until the window has passed, which makes guessing
-/// passwords slow. Kept in memory, per server.
+/// Failed attempts per key (a username signing in, an application number
+/// being tracked): after `MAX_FAILURES` within the window the key is refused
+/// until the window has passed, which makes guessing passwords or phone
+/// numbers slow. Kept in memory, per server.
 #[derive(Default)]
-pub struct SignInAttempts(Mutex<HashMap<String, (u32, DateTime<Utc>)>>);
+pub struct AttemptLimiter(Mutex<HashMap<String, (u32, DateTime<Utc>)>>);
 
 const MAX_FAILURES: u32 = 5;
 const FAILURE_WINDOW_MINUTES: i64 = 15;
 
-impl SignInAttempts {
+impl AttemptLimiter {
     fn window() -> chrono::Duration {
         chrono::Duration::minutes(FAILURE_WINDOW_MINUTES)
     }
 
-    pub fn locked(&self, username: &str, now: DateTime<Utc>) -> bool {
+    pub fn locked(&self, key: &str, now: DateTime<Utc>) -> bool {
         let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        map.get(username)
+        map.get(key)
             .is_some_and(|(n, first)| *n >= MAX_FAILURES && now < *first + Self::window())
     }
 
-    pub fn failed(&self, username: &str, now: DateTime<Utc>) {
+    pub fn failed(&self, key: &str, now: DateTime<Utc>) {
         let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        // Forget stale entries so that unknown usernames cannot grow the map
+        // Forget stale entries so that made-up keys cannot grow the map
         // without bound.
         map.retain(|_, (_, first)| now < *first + Self::window());
-        let entry = map.entry(username.to_string()).or_insert((0, now));
+        let entry = map.entry(key.to_string()).or_insert((0, now));
         entry.0 += 1;
     }
 
-    pub fn succeeded(&self, username: &str) {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(username);
+    pub fn succeeded(&self, key: &str) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
     }
 }
 

@@ -231,6 +231,11 @@ const INTERNAL_EVENTS: [&str; 2] = ["note_added", "occurred_at_corrected"];
 /// The applicant's view: found only with the number and the phone given at
 /// intake together, so a number alone reveals nothing.
 pub async fn track(state: &AppState, number: &str, phone: &str) -> Result<Tracking, AppError> {
+    let key = number.trim().to_ascii_uppercase();
+    let now = state.now();
+    if state.tracking_attempts.locked(&key, now) {
+        return Err(AppError::TooManyAttempts);
+    }
     let Detail {
         application: a,
         deadlines,
@@ -239,6 +244,7 @@ pub async fn track(state: &AppState, number: &str, phone: &str) -> Result<Tracki
     let digits = |s: &str| -> String { s.chars().filter(char::is_ascii_digit).collect() };
     let given = digits(&connection::normalise_width(phone));
     if given.is_empty() || given != digits(&a.applicant.phone) {
+        state.tracking_attempts.failed(&key, now);
         return Err(AppError::NotFound);
     }
     let public = events

@@ -23,7 +23,8 @@ pub struct Shared {
     pub session_ttl: Duration,
     /// Set the `Secure` flag on the session cookie (behind HTTPS).
     pub secure_cookies: bool,
-    pub sign_in_attempts: crate::auth::SignInAttempts,
+    pub sign_in_attempts: crate::auth::AttemptLimiter,
+    pub tracking_attempts: crate::auth::AttemptLimiter,
 }
 
 impl AppState {
@@ -42,6 +43,7 @@ impl AppState {
             session_ttl: Duration::hours(12),
             secure_cookies: false,
             sign_in_attempts: Default::default(),
+            tracking_attempts: Default::default(),
         }))
     }
 

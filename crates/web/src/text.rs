@@ -150,7 +150,7 @@ pub fn error_message(e: &AppError) -> String {
         AppError::MethodNotAllowed => "不支持该请求方式。".into(),
         AppError::CrossSite => "请求来自其他网站，已拒绝。请从本系统页面提交。".into(),
         AppError::PasswordChangeRequired => "首次登录或密码被重置后，请先修改密码。".into(),
-        AppError::TooManyAttempts => "登录失败次数过多，请 15 分钟后再试。".into(),
+        AppError::TooManyAttempts => "尝试次数过多，请 15 分钟后再试。".into(),
         AppError::Internal(_) => "系统暂时无法处理，请稍后再试；已保存的内容不受影响。".into(),
     }
 }

@@ -330,3 +330,26 @@ async fn a_routed_application_stays_on_the_worklist_until_answered() {
         bj_json("2026-03-03T15:00")
     );
 }
+
+#[tokio::test]
+async fn guessing_phone_numbers_on_tracking_is_slowed_down() {
+    let server = TestServer::start().await;
+    server.at("2026-03-03T10:00");
+    let (_, app) = server.apply(None, intake("online", USCC[0])).await;
+    let number = app["number"].as_str().unwrap();
+    let track = |phone: &str| format!("/api/v1/track?number={number}&phone={phone}");
+    for guess in 0..5 {
+        let (status, _) = server
+            .send("GET", &track(&format!("1390000000{guess}")), None, None)
+            .await;
+        assert_eq!(status, 404);
+    }
+    let (status, body) = server.send("GET", &track("13800138000"), None, None).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (429, Some("too_many_attempts"))
+    );
+    server.at("2026-03-03T10:16");
+    let (status, _) = server.send("GET", &track("13800138000"), None, None).await;
+    assert_eq!(status, 200);
+}
