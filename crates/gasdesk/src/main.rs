@@ -54,14 +54,17 @@ enum Command {
 
 #[derive(clap::Args)]
 struct ServeArgs {
+    /// Address and port to listen on.
     #[arg(long, env = "GASDESK_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
     /// A rulebook file to use instead of the county's default.
     #[arg(long)]
     rules: Option<PathBuf>,
+    /// One log line per request, as text or as JSON.
     #[arg(long, value_enum, default_value = "text")]
     log_format: LogFormat,
-    /// Company working hours of a standard day.
+    /// Company working hours of a standard day; a working day of budget
+    /// (P1D) is their total.
     #[arg(long, default_value = "08:30-12:00,14:30-18:00")]
     hours: String,
 }

@@ -65,7 +65,7 @@ pub async fn first_admin(store: &dyn Store) -> Result<()> {
         return Ok(());
     }
     let password = gasdesk_web::auth::generate_password();
-    add_user(store, "admin", "系统管理员", Role::Admin, &password, true).await?;
+    add_user(store, "admin", "管理员", Role::Admin, &password, true).await?;
     println!("created the first administrator account");
     println!("  username: admin");
     println!("  one-time password: {password}");

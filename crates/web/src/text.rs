@@ -157,9 +157,14 @@ pub fn error_message(e: &AppError) -> String {
 
 fn domain_message(d: &DomainError) -> String {
     match d {
+        DomainError::InvalidField {
+            field: "rectification_advice",
+        } => "设施或气源管未勾选“符合要求”时，须填写整改建议。".into(),
         DomainError::InvalidField { field: f } => format!("“{}”未填写或格式不正确。", field(f)),
         DomainError::InvalidUscc(_) => {
-            "统一社会信用代码不正确：应为 18 位，且校验位须符合国家标准，请核对。".into()
+            "统一社会信用代码不正确：应为 18 位数字或大写字母，第 17 位（组织机构代码校验位）\
+             和第 18 位（校验码）须符合国家标准 GB 32100，请对照营业执照核对。"
+                .into()
         }
         DomainError::Forbidden => "您的岗位无权进行此操作。".into(),
         DomainError::NotOwner => "该申请由其他客户经理负责，请联系主管改派。".into(),

@@ -138,6 +138,10 @@ async fn facilities_not_ready_are_routed_to_one_stop_kindly() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("转入一站式服务"));
     assert!(page.body.contains("无需重新申请"));
+    // The one-stop line answers online registrations within 2 working
+    // hours: from 10:00 that is noon.
+    assert!(page.body.contains("2个工作小时内"), "{}", page.body);
+    assert!(page.body.contains("2026-03-03 12:00"), "{}", page.body);
 }
 
 #[tokio::test]

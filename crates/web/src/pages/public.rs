@@ -159,7 +159,11 @@ pub async fn apply_done(
         }
     };
 
-    let first_call = application.deadline("first_call");
+    // A 102 application is called within the first-call limit; one routed
+    // to the one-stop service gets its online-response limit instead.
+    let first_call = application
+        .deadline("first_call")
+        .or_else(|| application.deadline("online_response"));
     let page = DonePage {
         layout: Layout::new("申请已提交", staff.as_ref()),
         number: application.number.clone(),
