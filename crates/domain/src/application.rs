@@ -99,6 +99,8 @@ pub enum LicenceCheck {
         legal_representative: String,
         registry_status: String,
     },
+    /// The registry does not know the code; counter staff saw the original.
+    SeenAtCounter,
     /// The registry does not know the code: confirm by phone.
     ToConfirmByPhone,
     /// Confirmed by the customer manager on the first call.

@@ -53,6 +53,10 @@ pub struct Intake {
     /// A customer manager to own it from the start (hotline desks often
     /// route at once); otherwise it waits in the pool.
     pub assignee: Option<StaffRef>,
+    /// At a counter: staff saw the original business licence. Only used
+    /// when the registry does not know the code.
+    #[serde(default)]
+    pub licence_seen: bool,
 }
 
 /// What the rules need from the outside world to open an application.
@@ -104,6 +108,7 @@ pub fn open(
             legal_representative: l.legal_representative.clone(),
             registry_status: l.status.as_str().to_string(),
         },
+        None if intake.licence_seen && intake.channel.is_in_person() => LicenceCheck::SeenAtCounter,
         None => LicenceCheck::ToConfirmByPhone,
     };
 

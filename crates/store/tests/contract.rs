@@ -63,6 +63,7 @@ fn application(at: &str) -> (Application, NewEvent) {
         },
         accepted_at: None,
         assignee: None,
+        licence_seen: false,
     };
     let rulebook = Rulebook::county_default();
     let calendars = calendars();

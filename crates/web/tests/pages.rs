@@ -587,3 +587,25 @@ async fn the_tracking_link_from_the_confirmation_waits_for_the_phone() {
         Some("BZ20260303-0001")
     );
 }
+
+#[tokio::test]
+async fn a_counter_can_record_that_it_saw_the_licence() {
+    let app = App::start().await;
+    let desk = app.sign_in("desk9", "张敏", Role::ServiceStaff).await;
+    let form = app.get("/intake", Some(&desk)).await;
+    assert!(form.body.contains("已在柜台查验营业执照"));
+    let key = form.input_value("idempotency_key").unwrap();
+    let mut fields = application_form(USCC[2], &key);
+    fields.push(("channel", "business_hall"));
+    fields.push(("licence_seen", "yes"));
+    let created = app.post("/intake", &fields, Some(&desk)).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+
+    let page = app.get(created.location(), Some(&desk)).await;
+    assert!(
+        page.body.contains("柜台已现场查验营业执照"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("待电话确认"));
+}

@@ -357,3 +357,22 @@ async fn the_licence_is_looked_up_by_credit_code_and_never_demanded() {
     assert_eq!(status, 200, "{app}");
     assert_eq!(app["licence"]["state"], "confirmed_by_phone");
 }
+
+#[tokio::test]
+async fn a_licence_seen_at_the_counter_needs_no_phone_confirmation() {
+    let server = TestServer::start().await;
+    let desk = server.staff("desk", "王前台", Role::ServiceStaff).await;
+    server.at("2026-03-03T10:00");
+
+    let mut seen = intake("business_hall", USCC[0]);
+    seen["licence_seen"] = json!(true);
+    let (status, app) = server.apply(Some(&desk), seen).await;
+    assert_eq!(status, 201, "{app}");
+    assert_eq!(app["licence"]["state"], "seen_at_counter");
+
+    // On the hotline nobody can see the original: the flag is ignored.
+    let mut heard = intake("hotline", USCC[1]);
+    heard["licence_seen"] = json!(true);
+    let (_, app) = server.apply(Some(&desk), heard).await;
+    assert_eq!(app["licence"]["state"], "to_confirm_by_phone");
+}

@@ -120,6 +120,7 @@ impl ApplicantForm {
             readiness: self.readiness()?,
             accepted_at,
             assignee,
+            licence_seen: false,
         })
     }
 }

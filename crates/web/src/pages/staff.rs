@@ -95,6 +95,7 @@ struct IntakePage {
     channels: Vec<Opt>,
     accepted_at: String,
     managers: Vec<Opt>,
+    licence_seen: bool,
     error: String,
 }
 
@@ -114,6 +115,7 @@ pub async fn intake_form(State(state): State<AppState>, SignedIn(staff): SignedI
         channel: String::new(),
         accepted_at: String::new(),
         assignee: String::new(),
+        licence_seen: false,
     };
     intake_page(&state, &staff, entered, None).await
 }
@@ -124,6 +126,7 @@ struct IntakeEntry {
     channel: String,
     accepted_at: String,
     assignee: String,
+    licence_seen: bool,
 }
 
 /// Counter or hotline intake, entered by staff.
@@ -144,6 +147,7 @@ pub async fn intake(
         channel: fields.text("channel").to_string(),
         accepted_at: fields.text("accepted_at").to_string(),
         assignee: fields.text("assignee").to_string(),
+        licence_seen: fields.text("licence_seen") == "yes",
     };
 
     match submit_at_counter(&state, &staff, &fields, &entered.form).await {
@@ -176,7 +180,8 @@ async fn submit_at_counter(
             name: String::new(),
         }),
     };
-    let intake = form.intake(channel, accepted_at, assignee)?;
+    let mut intake = form.intake(channel, accepted_at, assignee)?;
+    intake.licence_seen = fields.text("licence_seen") == "yes";
 
     let created =
         service::submit(state, &intake, &staff.actor(), Some(&form.idempotency_key)).await?;
@@ -209,6 +214,7 @@ async fn intake_page(
             .map(|c| Opt::new(c.as_str(), text::channel(*c), &entered.channel))
             .collect(),
         accepted_at: entered.accepted_at,
+        licence_seen: entered.licence_seen,
         managers: managers
             .iter()
             .map(|m| Opt::new(&m.id.to_string(), &m.display_name, &entered.assignee))

@@ -86,6 +86,9 @@ pub fn licence(check: &LicenceCheck) -> String {
             let status = registry_status_text(registry_status);
             format!("政务数据平台已查到：{name}（法定代表人：{legal_representative}；{status}）")
         }
+        LicenceCheck::SeenAtCounter => {
+            "柜台已现场查验营业执照（登记信息中未查到该代码）".to_string()
+        }
         LicenceCheck::ToConfirmByPhone => "待电话确认（登记信息中未查到该代码）".to_string(),
         LicenceCheck::ConfirmedByPhone => "已电话确认".to_string(),
     }
