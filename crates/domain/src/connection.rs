@@ -78,7 +78,7 @@ pub fn open(
     if !intake.channel.is_intake() {
         return Err(DomainError::invalid("channel"));
     }
-    if !intake.channel.eq(&Channel::Online) && !actor.has_role(&INTAKE_ROLES) {
+    if intake.channel != Channel::Online && !actor.has_role(&INTAKE_ROLES) {
         return Err(DomainError::Forbidden);
     }
     let applicant = check_applicant(intake)?;
@@ -102,13 +102,15 @@ pub fn open(
     // one-stop registration limits, stays on the worklists and can be
     // called, assigned, noted or cancelled, so nothing is refused or lost.
     let deadlines = start_deadlines(line, intake.channel, accepted_at, ctx)?;
+    // Counter staff can see the original licence; on the phone nobody can.
+    let seen_at_counter = intake.licence_seen && intake.channel.is_in_person();
     let licence_check = match licence {
         Some(l) => LicenceCheck::Found {
             name: l.name.clone(),
             legal_representative: l.legal_representative.clone(),
             registry_status: l.status.as_str().to_string(),
         },
-        None if intake.licence_seen && intake.channel.is_in_person() => LicenceCheck::SeenAtCounter,
+        None if seen_at_counter => LicenceCheck::SeenAtCounter,
         None => LicenceCheck::ToConfirmByPhone,
     };
 
