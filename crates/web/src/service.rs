@@ -327,9 +327,7 @@ pub async fn create_user_with_initial_password(
     role: Role,
     password: &str,
 ) -> Result<gasdesk_store::User, AppError> {
-    let user = new_user(state, username, display_name, role, password, true).await?;
-    state.store.create_user(&user).await?;
-    Ok(user)
+    add_user(state, username, display_name, role, password, true).await
 }
 
 /// Creates a staff account with a password its holder chose. Usernames are
@@ -342,12 +340,10 @@ pub async fn create_user(
     role: Role,
     password: &str,
 ) -> Result<gasdesk_store::User, AppError> {
-    let user = new_user(state, username, display_name, role, password, false).await?;
-    state.store.create_user(&user).await?;
-    Ok(user)
+    add_user(state, username, display_name, role, password, false).await
 }
 
-async fn new_user(
+async fn add_user(
     state: &AppState,
     username: &str,
     display_name: &str,
@@ -366,6 +362,7 @@ async fn new_user(
         active: true,
         created_at: state.now(),
     };
+    state.store.create_user(&user).await?;
     Ok(user)
 }
 

@@ -84,24 +84,8 @@ impl TestServer {
 
     /// Creates an account and signs it in through the API.
     pub async fn staff(&self, username: &str, name: &str, role: Role) -> Session {
-        let password = "a long test password";
-        let user = gasdesk_web::service::create_user(&self.state, username, name, role, password)
+        self.staff_with_password(username, name, role, "a long test password")
             .await
-            .unwrap();
-        let (status, body) = self
-            .send(
-                "POST",
-                "/api/v1/session",
-                None,
-                Some(json!({"username": username, "password": password})),
-            )
-            .await;
-        assert_eq!(status, 200, "{body}");
-        Session {
-            token: body["token"].as_str().unwrap().to_string(),
-            user_id: user.id.to_string(),
-            name: name.to_string(),
-        }
     }
 
     /// Creates an account with a password the test chooses, for a test
