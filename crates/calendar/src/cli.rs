@@ -201,7 +201,11 @@ pub fn run(command: CalendarCommand, imported_years: &[String]) -> Result<CliOut
         } => {
             let cal = calendar(imported_years, &options)?;
             let deadline = cal.add(from, duration, &options.pauses, options.provisional)?;
-            Ok(CliOutput::Text(deadline_text(deadline, options.json)))
+            Ok(CliOutput::Text(instant_text(
+                "deadline",
+                deadline,
+                options.json,
+            )))
         }
         CalendarCommand::Sub {
             from,
@@ -214,7 +218,11 @@ pub fn run(command: CalendarCommand, imported_years: &[String]) -> Result<CliOut
             }
             let cal = calendar(imported_years, &options)?;
             let start = cal.sub(from, duration, options.provisional)?;
-            Ok(CliOutput::Text(deadline_text(start, options.json)))
+            Ok(CliOutput::Text(instant_text(
+                "deadline",
+                start,
+                options.json,
+            )))
         }
         CalendarCommand::Elapsed { from, to, options } => {
             let cal = calendar(imported_years, &options)?;
@@ -224,7 +232,11 @@ pub fn run(command: CalendarCommand, imported_years: &[String]) -> Result<CliOut
         CalendarCommand::Next { from, options } => {
             let cal = calendar(imported_years, &options)?;
             let next = cal.next_working_moment(from, options.provisional)?;
-            Ok(CliOutput::Text(next_text(next, options.json)))
+            Ok(CliOutput::Text(instant_text(
+                "next_working_moment",
+                next,
+                options.json,
+            )))
         }
         CalendarCommand::IsWorkday { date, options } => {
             let cal = calendar(imported_years, &options)?;
@@ -332,20 +344,19 @@ fn note(provisional: bool) -> &'static str {
     if provisional { PROVISIONAL_NOTE } else { "" }
 }
 
-fn deadline_text(d: Dated<DateTime<Utc>>, json: bool) -> String {
-    #[derive(Serialize)]
-    struct Out {
-        deadline: String,
-        provisional: bool,
-    }
-    let deadline = shanghai::format(d.value);
+/// An instant answer (`add`, `sub`, `next`): the Beijing-time instant
+/// under `key` with the provisional flag, or the instant as a line.
+fn instant_text(key: &str, d: Dated<DateTime<Utc>>, json: bool) -> String {
+    let at = shanghai::format(d.value);
     if json {
-        return to_json(&Out {
-            deadline,
-            provisional: d.provisional,
-        });
+        // Both keys used sort before "provisional", so the object reads in
+        // the documented order.
+        let mut out = serde_json::Map::new();
+        out.insert(key.to_string(), at.into());
+        out.insert("provisional".to_string(), d.provisional.into());
+        return to_json(&out);
     }
-    format!("{deadline}{}\n", note(d.provisional))
+    format!("{at}{}\n", note(d.provisional))
 }
 
 fn elapsed_text(d: Dated<i64>, json: bool) -> String {
@@ -368,22 +379,6 @@ fn elapsed_text(d: Dated<i64>, json: bool) -> String {
         d.value,
         note(d.provisional)
     )
-}
-
-fn next_text(d: Dated<DateTime<Utc>>, json: bool) -> String {
-    #[derive(Serialize)]
-    struct Out {
-        next_working_moment: String,
-        provisional: bool,
-    }
-    let next = shanghai::format(d.value);
-    if json {
-        return to_json(&Out {
-            next_working_moment: next,
-            provisional: d.provisional,
-        });
-    }
-    format!("{next}{}\n", note(d.provisional))
 }
 
 fn day_text(date: NaiveDate, d: Dated<crate::DayInfo>, json: bool) -> String {
