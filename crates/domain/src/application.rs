@@ -28,6 +28,15 @@ impl Actor {
         }
     }
 
+    /// The service itself, for what its background checks note.
+    pub fn system() -> Self {
+        Actor {
+            user_id: None,
+            name: "系统".to_string(),
+            role: None,
+        }
+    }
+
     pub fn staff(user_id: Uuid, name: &str, role: Role) -> Self {
         Actor {
             user_id: Some(user_id),

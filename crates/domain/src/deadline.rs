@@ -34,6 +34,10 @@ pub struct Deadline {
     /// When the fulfilment was entered; far after `met_at` means late entry.
     #[serde(default)]
     pub met_entered_at: Option<DateTime<Utc>>,
+    /// When the background check found the limit run out while still open
+    /// and noted it on the application (once).
+    #[serde(default)]
+    pub overdue_noted_at: Option<DateTime<Utc>>,
 }
 
 /// The calendars a deadline may run on.
@@ -111,6 +115,7 @@ impl Deadline {
             calendar_version: calendar.version(),
             met_at: None,
             met_entered_at: None,
+            overdue_noted_at: None,
         })
     }
 
@@ -174,4 +179,54 @@ impl Deadline {
 
 fn budget_seconds(budget: WorkDuration, calendar: &WorkCalendar) -> i64 {
     budget.to_seconds(calendar.standard_day_seconds())
+}
+
+/// Notes on the application that its open deadline `key` ran out, if it
+/// did and was not noted before: the timeline shows it, and the job that
+/// asked for the check ends with the same write. `checked_by` names the
+/// server that checked. `None` when there is nothing to note (met,
+/// cancelled, already noted, or not run out yet).
+pub fn note_overdue(
+    app: &crate::application::Application,
+    key: &str,
+    now: DateTime<Utc>,
+    calendars: &Calendars,
+    checked_by: &str,
+) -> Result<Option<(crate::application::Application, crate::event::NewEvent)>, CalendarError> {
+    if app.status.is_closed() {
+        return Ok(None);
+    }
+    let Some(deadline) = app.deadline(key) else {
+        return Ok(None);
+    };
+    if deadline.met_at.is_some() || deadline.overdue_noted_at.is_some() {
+        return Ok(None);
+    }
+    let mut current = deadline.clone();
+    current.refresh(calendars)?;
+    let status = current.status(now, calendars)?;
+    if status.state != DeadlineState::Overdue {
+        return Ok(None);
+    }
+    let mut next = app.clone();
+    next.version += 1;
+    if let Some(d) = next.deadline_mut(key) {
+        *d = current;
+        d.overdue_noted_at = Some(now);
+    }
+    let event = crate::event::NewEvent {
+        kind: "deadline_overdue".into(),
+        actor: crate::application::Actor::system(),
+        channel: crate::Channel::Office,
+        occurred_at: status.deadline.due_at.min(now),
+        recorded_at: now,
+        payload: serde_json::json!({
+            "key": key,
+            "name": status.deadline.name,
+            "due_at": status.deadline.due_at,
+            "overdue_seconds": -status.remaining_seconds,
+            "checked_by": checked_by,
+        }),
+    };
+    Ok(Some((next, event)))
 }

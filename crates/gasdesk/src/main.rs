@@ -14,6 +14,7 @@ use gasdesk_store::Store;
 use gasdesk_web::AppState;
 use gasdesk_web::clock::SystemClock;
 
+mod copy;
 mod setup;
 
 const DEFAULT_DATABASE_URL: &str = "sqlite://data/gasdesk.db";
@@ -50,6 +51,18 @@ enum Command {
     /// The local business registry looked up by credit code.
     #[command(subcommand)]
     Registry(RegistryCommand),
+    /// Copy the whole history from one database to another (e.g. SQLite to
+    /// PostgreSQL) and verify counts and checksums; running it again
+    /// changes nothing. Stop the servers using the source first.
+    Copy {
+        /// The database to copy from, e.g. sqlite://data/gasdesk.db.
+        #[arg(long)]
+        from: String,
+        /// The database to copy to, e.g. postgres://user@host/gasdesk; it
+        /// must exist, and be empty or hold an earlier copy of the source.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[derive(clap::Args)]
@@ -67,6 +80,15 @@ struct ServeArgs {
     /// (P1D) is their total.
     #[arg(long, default_value = "08:30-12:00,14:30-18:00")]
     hours: String,
+    /// Seconds between this server's looks for due background jobs
+    /// (deadline checks); 0 leaves background work to other servers.
+    #[arg(long, env = "GASDESK_WORK_INTERVAL", default_value_t = 30)]
+    work_interval: u64,
+    /// Seconds a claimed background job stays this server's; when a server
+    /// dies, another takes its jobs over after this long.
+    #[arg(long, env = "GASDESK_LEASE_SECONDS", default_value_t = 120,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    lease_seconds: u64,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -144,6 +166,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Registry(RegistryCommand::Import { file }) => {
             registry_import(&cli.database_url, &file).await
         }
+        Command::Copy { from, to } => copy_history(&from, &to).await,
     }
 }
 
@@ -195,6 +218,13 @@ async fn serve(database_url: &str, args: ServeArgs) -> Result<ExitCode> {
         state.clone(),
         args.hours.clone(),
     ));
+    if args.work_interval > 0 {
+        let config = gasdesk_web::worker::WorkerConfig::new(
+            chrono::Duration::seconds(args.lease_seconds as i64),
+            std::time::Duration::from_secs(args.work_interval),
+        );
+        tokio::spawn(gasdesk_web::worker::run(state.clone(), config));
+    }
     let app = gasdesk_web::router(state);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -358,5 +388,25 @@ async fn registry_import(database_url: &str, file: &Path) -> Result<ExitCode> {
     let store = open_store(database_url).await?;
     let n = store.import_licences(&licences, chrono::Utc::now()).await?;
     println!("imported {n} business licences");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn copy_history(from: &str, to: &str) -> Result<ExitCode> {
+    if from.trim() == to.trim() {
+        bail!("--from and --to name the same database");
+    }
+    let source = open_store(from).await?;
+    let target = open_store(to).await?;
+    let reports = copy::copy(source.as_ref(), target.as_ref()).await?;
+    println!("copied {} to {}", redact(from), redact(to));
+    for r in &reports {
+        println!(
+            "{:<22} {:>8} rows, {:>8} written, sha256 {} (source and copy agree)",
+            r.table.as_str(),
+            r.source.rows,
+            r.written,
+            &r.source.sha256[..16],
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -65,7 +65,17 @@ pub async fn first_admin(store: &dyn Store) -> Result<()> {
         return Ok(());
     }
     let password = gasdesk_web::auth::generate_password();
-    add_user(store, "admin", "管理员", Role::Admin, &password, true).await?;
+    match add_user(store, "admin", "管理员", Role::Admin, &password, true).await {
+        Ok(()) => {}
+        // Another server on the same database created it a moment ago.
+        Err(e)
+            if e.downcast_ref::<gasdesk_store::StoreError>()
+                .is_some_and(|e| matches!(e, gasdesk_store::StoreError::Duplicate(_))) =>
+        {
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    }
     println!("created the first administrator account");
     println!("  username: admin");
     println!("  one-time password: {password}");

@@ -12,8 +12,17 @@ use gasdesk_domain::event::{Event, NewEvent};
 use gasdesk_domain::registry::{BusinessLicence, RegistryUnavailable};
 use uuid::Uuid;
 
+mod jobs;
+mod pg;
+mod records;
+mod retry;
+pub mod scratch;
 mod sqlite;
 
+pub use jobs::{DEADLINE_CHECK, Job, JobSpec, deadline_jobs};
+pub use pg::PgStore;
+pub use records::{Record, Table};
+pub use retry::Retry;
 pub use sqlite::SqliteStore;
 
 /// Storage failures. Only `Conflict`, `Duplicate` and `NotFound` are
@@ -28,7 +37,7 @@ pub enum StoreError {
     NotFound(&'static str),
     #[error("stored data could not be read: {0}")]
     Corrupt(String),
-    #[error("unsupported database url (expected sqlite:...)")]
+    #[error("unsupported database url (expected sqlite:... or postgres://...)")]
     UnsupportedUrl,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
@@ -139,6 +148,31 @@ pub trait Store: Send + Sync + 'static {
     /// Keeps an imported holiday arrangement (its source JSON).
     async fn save_calendar_year(&self, year: i32, source: &str, now: DateTime<Utc>) -> Result<()>;
     async fn calendar_years(&self) -> Result<Vec<String>>;
+
+    /// Claims up to `limit` jobs due at `now` that nobody holds (or whose
+    /// lease ran out), leasing them to `owner` until `now + lease`. Two
+    /// claimers never get the same job while its lease runs.
+    async fn claim_jobs(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        limit: i64,
+    ) -> Result<Vec<Job>>;
+    /// Ends a job `owner` holds with nothing more to do. False when the
+    /// lease was lost (another server took the job over) or the job is gone.
+    async fn finish_job(&self, job: &Job, owner: &str) -> Result<bool>;
+    /// Gives a held job back, to run again at `run_at`.
+    async fn release_job(&self, job: &Job, owner: &str, run_at: DateTime<Utc>) -> Result<bool>;
+    /// Every pending job, held or not, in run order (for operators and tests).
+    async fn jobs(&self) -> Result<Vec<Job>>;
+
+    /// Up to `limit` records of `table` after the record keyed `after`, in
+    /// key order: the same records, in the same form, on every backend.
+    async fn export(&self, table: Table, after: Option<&str>, limit: i64) -> Result<Vec<Record>>;
+    /// Writes records exported from another store; a record already present
+    /// is left as it is. Returns how many were written.
+    async fn import(&self, records: &[Record]) -> Result<u64>;
 }
 
 /// The embedded business registry: the `business_licences` table, loaded
@@ -158,12 +192,22 @@ impl gasdesk_domain::registry::LicenceRegistry for LocalRegistry {
     }
 }
 
-/// Opens the store a database URL names, creating and migrating it.
+/// Opens the store a database URL names, creating and migrating it:
+/// `sqlite:` for the embedded default, `postgres://` or `postgresql://` for
+/// PostgreSQL (the database itself must exist).
 pub async fn connect(url: &str) -> Result<std::sync::Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
         return Ok(std::sync::Arc::new(SqliteStore::open(url).await?));
     }
-    // TODO: PostgreSQL is the next backend (its own issue); until then a
-    // postgres:// URL is refused plainly rather than half-supported.
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(std::sync::Arc::new(PgStore::open(url).await?));
+    }
     Err(StoreError::UnsupportedUrl)
+}
+
+/// An instant as both backends keep it: PostgreSQL stores microseconds, so
+/// every instant is cut to microseconds before it is written anywhere.
+pub fn micros(t: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    t.trunc_subsecs(6)
 }

@@ -22,7 +22,11 @@ use sqlx::sqlite::{
 use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 use uuid::Uuid;
 
-use crate::{Created, Result, Store, StoreError, User, WorklistQuery};
+use crate::records::{UserRecord, parse_event_key};
+use crate::{
+    Created, Job, Record, Result, Store, StoreError, Table, User, WorklistQuery, deadline_jobs,
+    micros,
+};
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -144,15 +148,18 @@ async fn insert_events(
         .bind(&e.actor.name)
         .bind(e.actor.role.map(|r| r.as_str()))
         .bind(e.channel.as_str())
-        .bind(e.occurred_at)
-        .bind(e.recorded_at)
+        .bind(micros(e.occurred_at))
+        .bind(micros(e.recorded_at))
         .bind(e.payload.to_string())
         .execute(&mut **tx)
         .await?;
+        let mut event = e.clone();
+        event.occurred_at = micros(e.occurred_at);
+        event.recorded_at = micros(e.recorded_at);
         stored.push(Event {
             application_id,
             seq,
-            event: e.clone(),
+            event,
         });
     }
     Ok(stored)
@@ -162,6 +169,89 @@ fn state_json(app: &Application) -> Result<String> {
     serde_json::to_string(app).map_err(corrupt)
 }
 
+/// Makes the application's jobs what its state calls for: new ones added,
+/// moved ones rescheduled (a lease already held stays held), and those no
+/// longer called for removed.
+async fn sync_jobs(tx: &mut Transaction<'static, Sqlite>, app: &Application) -> Result<()> {
+    let wanted = deadline_jobs(app);
+    let mut keep = QueryBuilder::<Sqlite>::new("DELETE FROM jobs WHERE application_id = ");
+    keep.push_bind(app.id.to_string());
+    if !wanted.is_empty() {
+        keep.push(" AND (kind || '/' || key) NOT IN (");
+        let mut list = keep.separated(", ");
+        for job in &wanted {
+            list.push_bind(format!("{}/{}", job.kind, job.key));
+        }
+        keep.push(")");
+    }
+    keep.build().execute(&mut **tx).await?;
+    for job in wanted {
+        sqlx::query(
+            "INSERT INTO jobs (id, kind, application_id, key, run_at) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (kind, application_id, key) DO UPDATE SET run_at = excluded.run_at
+             WHERE jobs.run_at <> excluded.run_at",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(job.kind)
+        .bind(app.id.to_string())
+        .bind(&job.key)
+        .bind(job.run_at)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+fn job_from_row(row: &SqliteRow) -> Result<Job> {
+    Ok(Job {
+        id: Uuid::parse_str(&row.try_get::<String, _>("id")?).map_err(corrupt)?,
+        kind: row.try_get("kind")?,
+        application_id: Uuid::parse_str(&row.try_get::<String, _>("application_id")?)
+            .map_err(corrupt)?,
+        key: row.try_get("key")?,
+        run_at: row.try_get("run_at")?,
+        lease_owner: row.try_get("lease_owner")?,
+        lease_until: row.try_get("lease_until")?,
+        attempts: row.try_get("attempts")?,
+    })
+}
+
+/// Inserts an application row as given (number and version included).
+async fn insert_application(
+    tx: &mut Transaction<'static, Sqlite>,
+    app: &Application,
+    idempotency_key: Option<&str>,
+    updated_at: DateTime<Utc>,
+    if_absent: bool,
+) -> std::result::Result<u64, sqlx::Error> {
+    let sql = if if_absent {
+        "INSERT INTO applications (id, number, line, channel, status, assignee_id, phone,
+            accepted_at, next_due_at, idempotency_key, version, state, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+    } else {
+        "INSERT INTO applications (id, number, line, channel, status, assignee_id, phone,
+            accepted_at, next_due_at, idempotency_key, version, state, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    };
+    let state = serde_json::to_string(app).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    Ok(sqlx::query(sql)
+        .bind(app.id.to_string())
+        .bind(&app.number)
+        .bind(app.line.as_str())
+        .bind(app.channel.as_str())
+        .bind(app.status.as_str())
+        .bind(app.assignee.as_ref().map(|a| a.user_id.to_string()))
+        .bind(&app.applicant.phone)
+        .bind(micros(app.accepted_at))
+        .bind(app.next_due_at().map(micros))
+        .bind(idempotency_key)
+        .bind(app.version)
+        .bind(state)
+        .bind(micros(updated_at))
+        .execute(&mut **tx)
+        .await?
+        .rows_affected())
+}
 #[async_trait]
 impl Store for SqliteStore {
     async fn create_application(
@@ -199,31 +289,14 @@ impl Store for SqliteStore {
         app.number = application_number(day, running);
         app.version = 1;
 
-        sqlx::query(
-            "INSERT INTO applications (id, number, line, channel, status, assignee_id, phone,
-                accepted_at, next_due_at, idempotency_key, version, state, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(app.id.to_string())
-        .bind(&app.number)
-        .bind(app.line.as_str())
-        .bind(app.channel.as_str())
-        .bind(app.status.as_str())
-        .bind(app.assignee.as_ref().map(|a| a.user_id.to_string()))
-        .bind(&app.applicant.phone)
-        .bind(app.accepted_at)
-        .bind(app.next_due_at())
-        .bind(idempotency_key)
-        .bind(app.version)
-        .bind(state_json(&app)?)
-        .bind(event.recorded_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| match is_unique_violation(&e) {
-            true => StoreError::Duplicate("application"),
-            false => e.into(),
-        })?;
+        insert_application(&mut tx, &app, idempotency_key, event.recorded_at, false)
+            .await
+            .map_err(|e| match is_unique_violation(&e) {
+                true => StoreError::Duplicate("application"),
+                false => e.into(),
+            })?;
         insert_events(&mut tx, app.id, 1, std::slice::from_ref(event)).await?;
+        sync_jobs(&mut tx, &app).await?;
 
         tx.commit().await?;
         Ok(Created::New(app))
@@ -249,10 +322,10 @@ impl Store for SqliteStore {
         .bind(app.status.as_str())
         .bind(app.line.as_str())
         .bind(app.assignee.as_ref().map(|a| a.user_id.to_string()))
-        .bind(app.next_due_at())
+        .bind(app.next_due_at().map(micros))
         .bind(app.version)
         .bind(state_json(app)?)
-        .bind(recorded_at)
+        .bind(micros(recorded_at))
         .bind(app.id.to_string())
         .bind(app.version - 1)
         .execute(&mut *tx)
@@ -268,6 +341,7 @@ impl Store for SqliteStore {
         .await?
         .try_get("last")?;
         let stored = insert_events(&mut tx, app.id, last + 1, events).await?;
+        sync_jobs(&mut tx, app).await?;
 
         tx.commit().await?;
         Ok(stored)
@@ -359,7 +433,7 @@ impl Store for SqliteStore {
         .bind(&user.password_hash)
         .bind(user.password_expired)
         .bind(user.active)
-        .bind(user.created_at)
+        .bind(micros(user.created_at))
         .execute(&mut *tx)
         .await
         .map_err(|e| match is_unique_violation(&e) {
@@ -438,8 +512,8 @@ impl Store for SqliteStore {
         )
         .bind(token_hash)
         .bind(user_id.to_string())
-        .bind(created_at)
-        .bind(expires_at)
+        .bind(micros(created_at))
+        .bind(micros(expires_at))
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -491,7 +565,7 @@ impl Store for SqliteStore {
             .bind(&l.address)
             .bind(l.registered_on.map(|d| d.to_string()))
             .bind(l.status.as_str())
-            .bind(now)
+            .bind(micros(now))
             .execute(&mut *tx)
             .await?;
         }
@@ -518,7 +592,7 @@ impl Store for SqliteStore {
         )
         .bind(year)
         .bind(source)
-        .bind(now)
+        .bind(micros(now))
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -532,5 +606,288 @@ impl Store for SqliteStore {
         rows.iter()
             .map(|r| r.try_get("source").map_err(StoreError::from))
             .collect()
+    }
+
+    async fn claim_jobs(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        limit: i64,
+    ) -> Result<Vec<Job>> {
+        let now = micros(now);
+        let mut tx = self.write().await?;
+        let rows = sqlx::query(
+            "UPDATE jobs SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
+             WHERE id IN (SELECT id FROM jobs WHERE run_at <= ?
+                            AND (lease_until IS NULL OR lease_until < ?)
+                          ORDER BY run_at LIMIT ?)
+               AND (lease_until IS NULL OR lease_until < ?)
+             RETURNING *",
+        )
+        .bind(owner)
+        .bind(micros(now + lease))
+        .bind(now)
+        .bind(now)
+        .bind(limit)
+        .bind(now)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let mut jobs = rows.iter().map(job_from_row).collect::<Result<Vec<_>>>()?;
+        jobs.sort_by_key(|j| j.run_at);
+        Ok(jobs)
+    }
+
+    async fn finish_job(&self, job: &Job, owner: &str) -> Result<bool> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query("DELETE FROM jobs WHERE id = ? AND lease_owner = ?")
+            .bind(job.id.to_string())
+            .bind(owner)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn release_job(&self, job: &Job, owner: &str, run_at: DateTime<Utc>) -> Result<bool> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query(
+            "UPDATE jobs SET run_at = ?, lease_owner = NULL, lease_until = NULL
+             WHERE id = ? AND lease_owner = ?",
+        )
+        .bind(micros(run_at))
+        .bind(job.id.to_string())
+        .bind(owner)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn jobs(&self) -> Result<Vec<Job>> {
+        sqlx::query("SELECT * FROM jobs ORDER BY run_at, id")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(job_from_row)
+            .collect()
+    }
+
+    async fn export(&self, table: Table, after: Option<&str>, limit: i64) -> Result<Vec<Record>> {
+        let after = after.unwrap_or("");
+        match table {
+            Table::Users => {
+                let rows = sqlx::query("SELECT * FROM users WHERE id > ? ORDER BY id LIMIT ?")
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|r| {
+                        let mut user = UserRecord::from(&user_from_row(r)?);
+                        user.created_at = micros(user.created_at);
+                        Ok(Record::User { user })
+                    })
+                    .collect()
+            }
+            Table::Licences => {
+                let rows = sqlx::query(
+                    "SELECT * FROM business_licences WHERE uscc > ? ORDER BY uscc LIMIT ?",
+                )
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(Record::Licence {
+                            licence: licence_from_row(r)?,
+                            imported_at: micros(r.try_get("imported_at")?),
+                        })
+                    })
+                    .collect()
+            }
+            Table::CalendarYears => {
+                let after: i32 = after.parse().unwrap_or(i32::MIN);
+                let rows = sqlx::query(
+                    "SELECT * FROM calendar_years WHERE year > ? ORDER BY year LIMIT ?",
+                )
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(Record::CalendarYear {
+                            year: r.try_get("year")?,
+                            source: r.try_get("source")?,
+                            imported_at: micros(r.try_get("imported_at")?),
+                        })
+                    })
+                    .collect()
+            }
+            Table::Counters => {
+                let rows = sqlx::query(
+                    "SELECT * FROM application_counters WHERE day > ? ORDER BY day LIMIT ?",
+                )
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(Record::Counter {
+                            day: r.try_get("day")?,
+                            last: r.try_get("last")?,
+                        })
+                    })
+                    .collect()
+            }
+            Table::Applications => {
+                let rows = sqlx::query(
+                    "SELECT state, version, idempotency_key, updated_at FROM applications
+                     WHERE id > ? ORDER BY id LIMIT ?",
+                )
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(Record::Application {
+                            application: Box::new(application_from_row(r)?),
+                            idempotency_key: r.try_get("idempotency_key")?,
+                            updated_at: micros(r.try_get("updated_at")?),
+                        })
+                    })
+                    .collect()
+            }
+            Table::Events => {
+                let (app, seq) = parse_event_key(after).unwrap_or((Uuid::nil(), 0));
+                let rows = sqlx::query(
+                    "SELECT * FROM events
+                     WHERE application_id > ? OR (application_id = ? AND seq > ?)
+                     ORDER BY application_id, seq LIMIT ?",
+                )
+                .bind(app.to_string())
+                .bind(app.to_string())
+                .bind(seq)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        let mut event = event_from_row(r)?;
+                        event.event.occurred_at = micros(event.event.occurred_at);
+                        event.event.recorded_at = micros(event.event.recorded_at);
+                        Ok(Record::Event {
+                            event: Box::new(event),
+                        })
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    async fn import(&self, records: &[Record]) -> Result<u64> {
+        let mut tx = self.write().await?;
+        let mut written = 0;
+        for record in records {
+            written += match record {
+                Record::User { user } => sqlx::query(
+                    "INSERT INTO users (id, username, display_name, role, password_hash,
+                            password_expired, active, created_at)
+                         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                )
+                .bind(user.id.to_string())
+                .bind(&user.username)
+                .bind(&user.display_name)
+                .bind(&user.role)
+                .bind(&user.password_hash)
+                .bind(user.password_expired)
+                .bind(user.active)
+                .bind(micros(user.created_at))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected(),
+                Record::Licence {
+                    licence: l,
+                    imported_at,
+                } => sqlx::query(
+                    "INSERT INTO business_licences (uscc, name, legal_representative,
+                            address, registered_on, status, imported_at)
+                         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                )
+                .bind(l.uscc.as_str())
+                .bind(&l.name)
+                .bind(&l.legal_representative)
+                .bind(&l.address)
+                .bind(l.registered_on.map(|d| d.to_string()))
+                .bind(l.status.as_str())
+                .bind(micros(*imported_at))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected(),
+                Record::CalendarYear {
+                    year,
+                    source,
+                    imported_at,
+                } => sqlx::query(
+                    "INSERT INTO calendar_years (year, source, imported_at)
+                         VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                )
+                .bind(year)
+                .bind(source)
+                .bind(micros(*imported_at))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected(),
+                Record::Counter { day, last } => sqlx::query(
+                    "INSERT INTO application_counters (day, last) VALUES (?, ?)
+                         ON CONFLICT DO NOTHING",
+                )
+                .bind(day)
+                .bind(last)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected(),
+                Record::Application {
+                    application,
+                    idempotency_key,
+                    updated_at,
+                } => {
+                    let n = insert_application(
+                        &mut tx,
+                        application,
+                        idempotency_key.as_deref(),
+                        *updated_at,
+                        true,
+                    )
+                    .await?;
+                    if n == 1 {
+                        sync_jobs(&mut tx, application).await?;
+                    }
+                    n
+                }
+                Record::Event { event } => {
+                    let exists =
+                        sqlx::query("SELECT 1 FROM events WHERE application_id = ? AND seq = ?")
+                            .bind(event.application_id.to_string())
+                            .bind(event.seq)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    if exists.is_some() {
+                        0
+                    } else {
+                        let events = std::slice::from_ref(&event.event);
+                        insert_events(&mut tx, event.application_id, event.seq, events).await?;
+                        1
+                    }
+                }
+            };
+        }
+        tx.commit().await?;
+        Ok(written)
     }
 }

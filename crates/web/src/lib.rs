@@ -12,6 +12,7 @@ pub mod pages;
 pub mod service;
 pub mod state;
 pub mod text;
+pub mod worker;
 
 use std::time::Duration;
 

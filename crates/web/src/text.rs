@@ -69,6 +69,7 @@ pub fn event(kind: &str) -> &'static str {
         "gas_on_scheduled" => "列入通气计划",
         "acceptance_recorded" => "验收通气点火",
         "occurred_at_corrected" => "更正发生时间",
+        "deadline_overdue" => "时限已超（系统提醒）",
         "cancelled" => "撤销申请",
         "note_added" => "备注",
         _ => "事件",

@@ -5,10 +5,12 @@
 //! - `hardening`: bad, hostile or careless input.
 //! - `cli`: the `gasdesk` binary as operators use it.
 //! - `browser`: an online application to gas-on in headless Chromium.
+//! - `several_servers`: server processes sharing one PostgreSQL database.
 
 mod browser;
 mod cli;
 mod hardening;
+mod several_servers;
 mod story_102;
 mod support;
 mod workflow_cases;

@@ -6,6 +6,16 @@ use crate::support::*;
 use gasdesk_domain::Role;
 use serde_json::json;
 
+on_both_backends!(
+    service_center_application_is_handed_over_and_gets_gas_within_a_day,
+    business_hall_application_passes_on_the_second_acceptance,
+    online_application_on_the_make_up_saturday_runs_past_spring_festival,
+    hotline_application_on_30_september_runs_past_national_day,
+    an_applicant_who_does_not_qualify_is_routed_not_refused,
+    the_licence_is_looked_up_by_credit_code_and_never_demanded,
+    a_licence_seen_at_the_counter_needs_no_phone_confirmation,
+);
+
 async fn staff_set(server: &TestServer) -> (Session, Session, Session, Session) {
     (
         server.staff("desk", "王前台", Role::ServiceStaff).await,
@@ -42,9 +52,7 @@ async fn finish(
     version
 }
 
-#[tokio::test]
-async fn service_center_application_is_handed_over_and_gets_gas_within_a_day() {
-    let server = TestServer::start().await;
+async fn service_center_application_is_handed_over_and_gets_gas_within_a_day(server: TestServer) {
     let (desk, cm, _, _) = staff_set(&server).await;
 
     // Tue 2026-03-03 10:00 at the county service center.
@@ -129,9 +137,7 @@ async fn service_center_application_is_handed_over_and_gets_gas_within_a_day() {
     assert_eq!(seqs, [1, 2, 3, 4, 5, 6]);
 }
 
-#[tokio::test]
-async fn business_hall_application_passes_on_the_second_acceptance() {
-    let server = TestServer::start().await;
+async fn business_hall_application_passes_on_the_second_acceptance(server: TestServer) {
     let (desk, cm, _, _) = staff_set(&server).await;
 
     // Thu 2026-03-05 16:30 at a business hall.
@@ -210,9 +216,7 @@ async fn business_hall_application_passes_on_the_second_acceptance() {
     assert_eq!(deadline(&detail, "gas_on")["state"], "met_on_time");
 }
 
-#[tokio::test]
-async fn online_application_on_the_make_up_saturday_runs_past_spring_festival() {
-    let server = TestServer::start().await;
+async fn online_application_on_the_make_up_saturday_runs_past_spring_festival(server: TestServer) {
     let (_, cm, _, _) = staff_set(&server).await;
 
     // Sat 2026-02-14 is a make-up working day; 02-15..02-23 are off.
@@ -258,9 +262,7 @@ async fn online_application_on_the_make_up_saturday_runs_past_spring_festival() 
     assert_eq!(deadline(&detail, "first_call")["state"], "met_on_time");
 }
 
-#[tokio::test]
-async fn hotline_application_on_30_september_runs_past_national_day() {
-    let server = TestServer::start().await;
+async fn hotline_application_on_30_september_runs_past_national_day(server: TestServer) {
     let (desk, cm, _, _) = staff_set(&server).await;
 
     // Wed 2026-09-30 15:00 by hotline; 10-01..10-07 are off.
@@ -312,9 +314,7 @@ async fn hotline_application_on_30_september_runs_past_national_day() {
     assert_eq!(gas_on["elapsed_seconds"], 8 * 3600);
 }
 
-#[tokio::test]
-async fn an_applicant_who_does_not_qualify_is_routed_not_refused() {
-    let server = TestServer::start().await;
+async fn an_applicant_who_does_not_qualify_is_routed_not_refused(server: TestServer) {
     let mut body = intake("online", USCC[4]);
     body["readiness"]["facilities_ready"] = json!(false);
     server.at("2026-03-03T10:00");
@@ -324,9 +324,7 @@ async fn an_applicant_who_does_not_qualify_is_routed_not_refused() {
     assert_eq!(app["line"], "one_stop");
 }
 
-#[tokio::test]
-async fn the_licence_is_looked_up_by_credit_code_and_never_demanded() {
-    let server = TestServer::start().await;
+async fn the_licence_is_looked_up_by_credit_code_and_never_demanded(server: TestServer) {
     let csv = "uscc,name,legal_representative,address,registered_on,status\n\
         91411224MA0007GG9Y,卢氏县登记在册餐饮有限公司,王五,城关镇2号,2019-03-01,active\n";
     let licences = gasdesk_domain::registry::read_csv(csv.as_bytes()).unwrap();
@@ -358,9 +356,7 @@ async fn the_licence_is_looked_up_by_credit_code_and_never_demanded() {
     assert_eq!(app["licence"]["state"], "confirmed_by_phone");
 }
 
-#[tokio::test]
-async fn a_licence_seen_at_the_counter_needs_no_phone_confirmation() {
-    let server = TestServer::start().await;
+async fn a_licence_seen_at_the_counter_needs_no_phone_confirmation(server: TestServer) {
     let desk = server.staff("desk", "王前台", Role::ServiceStaff).await;
     server.at("2026-03-03T10:00");
 

@@ -6,6 +6,16 @@ use crate::support::*;
 use gasdesk_domain::Role;
 use serde_json::json;
 
+on_both_backends!(
+    w07_reassignment_keeps_the_first_call_deadline,
+    w10_concurrent_acceptance_stores_one_result,
+    w11_double_submit_answers_with_the_same_number,
+    w14_monthly_counts_use_beijing_dates,
+    w18_corrections_and_cancellation_lose_nothing,
+    bad_input_is_refused_and_changes_nothing,
+    deadlines_are_recalculated_when_a_new_year_is_imported,
+);
+
 fn first_call() -> serde_json::Value {
     json!({"type": "record_first_call", "confirmation": {
         "licence_confirmed": true, "address_confirmed": true,
@@ -13,9 +23,7 @@ fn first_call() -> serde_json::Value {
 }
 
 /// W07: reassignment does not reset the step deadline.
-#[tokio::test]
-async fn w07_reassignment_keeps_the_first_call_deadline() {
-    let server = TestServer::start().await;
+async fn w07_reassignment_keeps_the_first_call_deadline(server: TestServer) {
     let desk = server.staff("desk", "王前台", Role::ServiceStaff).await;
     let a = server.staff("cm_a", "甲经理", Role::CustomerManager).await;
     let b = server.staff("cm_b", "乙经理", Role::CustomerManager).await;
@@ -65,9 +73,7 @@ async fn w07_reassignment_keeps_the_first_call_deadline() {
 }
 
 /// W10: two people completing the same acceptance at once.
-#[tokio::test]
-async fn w10_concurrent_acceptance_stores_one_result() {
-    let server = TestServer::start().await;
+async fn w10_concurrent_acceptance_stores_one_result(server: TestServer) {
     let cm = server.staff("cm", "李经理", Role::CustomerManager).await;
     let p = server.staff("ops_p", "检查员P", Role::OperationsUnit).await;
     let q = server.staff("ops_q", "检查员Q", Role::OperationsUnit).await;
@@ -124,9 +130,7 @@ async fn w10_concurrent_acceptance_stores_one_result() {
 }
 
 /// W11: a double submit creates one application.
-#[tokio::test]
-async fn w11_double_submit_answers_with_the_same_number() {
-    let server = TestServer::start().await;
+async fn w11_double_submit_answers_with_the_same_number(server: TestServer) {
     let boss = server.staff("boss", "刘主管", Role::Supervisor).await;
     server.at("2026-01-08T11:30");
     let mut body = intake("online", USCC[2]);
@@ -157,9 +161,7 @@ async fn w11_double_submit_answers_with_the_same_number() {
 }
 
 /// W14: months are cut on the Asia/Shanghai date, not in UTC.
-#[tokio::test]
-async fn w14_monthly_counts_use_beijing_dates() {
-    let server = TestServer::start().await;
+async fn w14_monthly_counts_use_beijing_dates(server: TestServer) {
     let boss = server.staff("boss", "刘主管", Role::Supervisor).await;
     server.at("2026-03-31T23:50");
     let (_, a) = server.apply(None, intake("online", USCC[3])).await;
@@ -184,9 +186,7 @@ async fn w14_monthly_counts_use_beijing_dates() {
 }
 
 /// W18: a late entry and a correction keep the whole history.
-#[tokio::test]
-async fn w18_corrections_and_cancellation_lose_nothing() {
-    let server = TestServer::start().await;
+async fn w18_corrections_and_cancellation_lose_nothing(server: TestServer) {
     let desk = server.staff("desk", "王前台", Role::ServiceStaff).await;
     let cm = server.staff("cm", "李经理", Role::CustomerManager).await;
     let boss = server.staff("boss", "刘主管", Role::Supervisor).await;
@@ -254,9 +254,7 @@ async fn w18_corrections_and_cancellation_lose_nothing() {
 }
 
 /// Bad input changes nothing and answers with a stable code.
-#[tokio::test]
-async fn bad_input_is_refused_and_changes_nothing() {
-    let server = TestServer::start().await;
+async fn bad_input_is_refused_and_changes_nothing(server: TestServer) {
     let cm = server.staff("cm", "李经理", Role::CustomerManager).await;
     server.at("2026-03-03T10:00");
 
@@ -323,9 +321,7 @@ async fn bad_input_is_refused_and_changes_nothing() {
 
 /// A deadline that runs into a year with no published arrangement is
 /// provisional, and moves when the year's arrangement is imported.
-#[tokio::test]
-async fn deadlines_are_recalculated_when_a_new_year_is_imported() {
-    let server = TestServer::start().await;
+async fn deadlines_are_recalculated_when_a_new_year_is_imported(server: TestServer) {
     let cm = server.staff("cm", "李经理", Role::CustomerManager).await;
     server.at("2026-12-31T17:30");
     let (status, app) = server.apply(None, intake("online", USCC[6])).await;

@@ -385,6 +385,7 @@ mod tests {
                 calendar_version: String::new(),
                 met_at: Some(t(at)),
                 met_entered_at: Some(t(entered)),
+                overdue_noted_at: None,
             },
             state: DeadlineState::MetOnTime,
             elapsed_seconds: 40 * 60,

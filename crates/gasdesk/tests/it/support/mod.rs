@@ -8,6 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset, Utc};
 use gasdesk_domain::Role;
 use gasdesk_domain::rulebook::Rulebook;
+use gasdesk_store::scratch::ScratchDb;
 use gasdesk_web::AppState;
 use gasdesk_web::clock::ManualClock;
 use serde_json::{Value, json};
@@ -18,7 +19,38 @@ pub struct TestServer {
     pub state: AppState,
     http: reqwest::Client,
     _dir: tempfile::TempDir,
+    /// Last, so that the database goes after the server's connections.
+    _db: Option<ScratchDb>,
 }
+
+/// Runs each named story, an `async fn(TestServer)`, once on SQLite and
+/// once on a fresh PostgreSQL database (skipped when PostgreSQL is
+/// unreachable and not required; see `gasdesk_store::scratch`).
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::support::TestServer::start().await).await;
+                }
+            )*
+        }
+        mod on_postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(server) = $crate::support::TestServer::start_postgres().await
+                    else {
+                        return;
+                    };
+                    super::$name(server).await;
+                }
+            )*
+        }
+    };
+}
+pub(crate) use on_both_backends;
 
 /// Valid unified social credit codes (check characters computed by hand
 /// from GB 32100-2015) of fictional companies.
@@ -53,10 +85,22 @@ pub struct Session {
 }
 
 impl TestServer {
+    /// A server on a fresh SQLite file.
     pub async fn start() -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}/gasdesk.db", dir.path().display());
-        let store = gasdesk_store::connect(&url).await.unwrap();
+        Self::start_on(&url, dir, None).await
+    }
+
+    /// A server on a fresh PostgreSQL database, when one can be had.
+    pub async fn start_postgres() -> Option<TestServer> {
+        let db = ScratchDb::create("it").await?;
+        let url = db.url.clone();
+        Some(Self::start_on(&url, tempfile::tempdir().unwrap(), Some(db)).await)
+    }
+
+    async fn start_on(url: &str, dir: tempfile::TempDir, db: Option<ScratchDb>) -> TestServer {
+        let store = gasdesk_store::connect(url).await.unwrap();
         let calendars =
             gasdesk_web::calendars::build(&[], gasdesk_web::calendars::DEFAULT_HOURS).unwrap();
         let clock = Arc::new(ManualClock::new(bj("2026-01-05T09:00")));
@@ -75,6 +119,7 @@ impl TestServer {
             state,
             http: reqwest::Client::new(),
             _dir: dir,
+            _db: db,
         }
     }
 
