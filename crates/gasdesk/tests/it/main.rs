@@ -4,11 +4,13 @@
 //! - `workflow_cases`: the shared workflow cases that concern the 102 line.
 //! - `hardening`: bad, hostile or careless input.
 //! - `cli`: the `gasdesk` binary as operators use it.
+//! - `copy_history`: `gasdesk copy` from SQLite to PostgreSQL.
 //! - `browser`: an online application to gas-on in headless Chromium.
 //! - `several_servers`: server processes sharing one PostgreSQL database.
 
 mod browser;
 mod cli;
+mod copy_history;
 mod hardening;
 mod several_servers;
 mod story_102;

@@ -15,6 +15,8 @@ use serde_json::{Value, json};
 
 pub struct TestServer {
     pub base: String,
+    /// The database the server runs on.
+    pub url: String,
     pub clock: Arc<ManualClock>,
     pub state: AppState,
     http: reqwest::Client,
@@ -99,6 +101,11 @@ impl TestServer {
         Some(Self::start_on(&url, tempfile::tempdir().unwrap(), Some(db)).await)
     }
 
+    /// A server on a database another test set up (and will drop).
+    pub async fn start_on_url(url: &str) -> TestServer {
+        Self::start_on(url, tempfile::tempdir().unwrap(), None).await
+    }
+
     async fn start_on(url: &str, dir: tempfile::TempDir, db: Option<ScratchDb>) -> TestServer {
         let store = gasdesk_store::connect(url).await.unwrap();
         let calendars =
@@ -115,6 +122,7 @@ impl TestServer {
         });
         TestServer {
             base: format!("http://{addr}"),
+            url: url.to_string(),
             clock,
             state,
             http: reqwest::Client::new(),
