@@ -94,18 +94,22 @@ pub enum Role {
     OperationsUnit,
     /// Leads the one-stop service base: assigns, reassigns and corrects.
     Supervisor,
+    /// Business Planning Dept: keeps the price catalogue quotes are priced
+    /// from, and supervises.
+    BusinessPlanning,
     /// Manages accounts and reference data.
     Admin,
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         Role::ServiceStaff,
         Role::CustomerManager,
         Role::Designer,
         Role::ConstructionUnit,
         Role::OperationsUnit,
         Role::Supervisor,
+        Role::BusinessPlanning,
         Role::Admin,
     ];
 
@@ -117,6 +121,7 @@ impl Role {
             Role::ConstructionUnit => "construction_unit",
             Role::OperationsUnit => "operations_unit",
             Role::Supervisor => "supervisor",
+            Role::BusinessPlanning => "business_planning",
             Role::Admin => "admin",
         }
     }

@@ -6,7 +6,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::deadline::Deadline;
+use crate::materials::{HandIn, MaterialState};
+use crate::one_stop::OneStopCase;
 use crate::rulebook::ServiceLine;
+use crate::services::{ExtendedOffer, PermitTask};
 use crate::{Channel, Role};
 
 /// Someone who acts on an application: a staff member with an account, or
@@ -132,9 +135,14 @@ pub enum Status {
     AwaitingGasOn,
     /// Gas is on.
     GasOn,
-    /// Did not qualify for the 102 standard; registered for the one-stop
-    /// service, where the company builds what is missing.
+    /// Did not qualify for the 102 standard, or asked for the turnkey
+    /// service: registered for the one-stop service; an online registration
+    /// waits here for the customer manager's response.
     RoutedOneStop,
+    /// One-stop: survey time to agree, site survey, design plan and quote.
+    AwaitingSurvey,
+    /// One-stop: the works being built after contract and payment.
+    UnderConstruction,
     Cancelled,
 }
 
@@ -148,6 +156,8 @@ impl Status {
             Status::AwaitingGasOn => "awaiting_gas_on",
             Status::GasOn => "gas_on",
             Status::RoutedOneStop => "routed_one_stop",
+            Status::AwaitingSurvey => "awaiting_survey",
+            Status::UnderConstruction => "under_construction",
             Status::Cancelled => "cancelled",
         }
     }
@@ -156,7 +166,7 @@ impl Status {
         Status::ALL.into_iter().find(|x| x.as_str() == s)
     }
 
-    pub const ALL: [Status; 8] = [
+    pub const ALL: [Status; 10] = [
         Status::AwaitingHandover,
         Status::AwaitingFirstCall,
         Status::AwaitingVerification,
@@ -164,6 +174,8 @@ impl Status {
         Status::AwaitingGasOn,
         Status::GasOn,
         Status::RoutedOneStop,
+        Status::AwaitingSurvey,
+        Status::UnderConstruction,
         Status::Cancelled,
     ];
 
@@ -228,9 +240,37 @@ pub struct Application {
     pub gas_on_planned_at: Option<DateTime<Utc>>,
     pub acceptance_attempts: Vec<AcceptanceAttempt>,
     pub cancel_reason: Option<String>,
+    /// The listed materials and where each stands (empty on the 102 line,
+    /// which asks for none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub materials: Vec<MaterialState>,
+    /// Everything handed in for them, rejected ones included.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hand_ins: Vec<HandIn>,
+    /// Set while the applicant has the next move and the company's clocks
+    /// stand still.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_on_applicant: Option<Wait>,
+    /// What the one-stop line records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub one_stop: Option<OneStopCase>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extended_services: Vec<ExtendedOffer>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub permits: Vec<PermitTask>,
     /// Bumped by every change; a change made against an older version is a
     /// conflict.
     pub version: i64,
+}
+
+/// The applicant has the next move (R-SV3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Wait {
+    /// What the applicant is to do, e.g. agree a survey time.
+    pub reason: String,
+    pub since: DateTime<Utc>,
+    /// When the customer manager asked a stalling applicant why.
+    pub followed_up_at: Vec<DateTime<Utc>>,
 }
 
 impl Application {
@@ -242,11 +282,12 @@ impl Application {
         self.deadlines.iter_mut().find(|d| d.key == key)
     }
 
-    /// The earliest deadline still open, which orders the worklist.
+    /// The earliest deadline still open and running, which orders the
+    /// worklist.
     pub fn next_due_at(&self) -> Option<DateTime<Utc>> {
         self.deadlines
             .iter()
-            .filter(|d| d.met_at.is_none())
+            .filter(|d| d.met_at.is_none() && !d.is_paused())
             .map(|d| d.due_at)
             .min()
     }

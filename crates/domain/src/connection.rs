@@ -14,13 +14,17 @@ use crate::application::{
     AcceptanceAttempt, Actor, Applicant, Application, BuiltBy, FailureCause, LicenceCheck,
     Readiness, SiteVerification, StaffRef, Status,
 };
+use crate::catalogue::{PriceCatalogue, QuoteRequestLine};
 use crate::deadline::{Calendars, Deadline};
 use crate::error::DomainError;
 use crate::event::{Event, NewEvent};
+use crate::one_stop::{Invoice, OneStopCase};
 use crate::registry::BusinessLicence;
-use crate::rulebook::{Rulebook, ServiceLine};
+use crate::rulebook::{ApplicantKind, Rulebook, ServiceLine};
+use crate::services::PermitStatus;
 use crate::uscc::Uscc;
-use crate::{Channel, Role};
+use crate::workflow::{self, meet};
+use crate::{Channel, Role, materials, one_stop, services};
 
 /// How far ahead of the server clock an actor may date an action: clocks on
 /// counter PCs drift a little, but nothing is recorded as done in the future.
@@ -57,6 +61,19 @@ pub struct Intake {
     /// when the registry does not know the code.
     #[serde(default)]
     pub licence_seen: bool,
+    /// The line the applicant asks for. Without it, an applicant whose
+    /// source pipeline and facilities are finished and accepted gets the 102
+    /// standard, and any other the one-stop service.
+    #[serde(default)]
+    pub line: Option<ServiceLine>,
+    /// One-stop: the kind of applicant (an institution or a military unit
+    /// holds no business licence and is never asked for one).
+    #[serde(default)]
+    pub applicant_kind: Option<ApplicantKind>,
+    /// One-stop: the listed materials handed in at intake, by key; what is
+    /// missing and waivable makes the application pre-accepted.
+    #[serde(default)]
+    pub materials: Vec<String>,
 }
 
 /// What the rules need from the outside world to open an application.
@@ -64,6 +81,8 @@ pub struct Context<'a> {
     pub rulebook: &'a Rulebook,
     pub calendars: &'a Calendars,
     pub now: DateTime<Utc>,
+    /// The price catalogue in force, for quotes.
+    pub catalogue: Option<&'a PriceCatalogue>,
 }
 
 /// Checks an intake and opens the application with its first event.
@@ -92,16 +111,20 @@ pub fn open(
     let assignee = intake.assignee.clone().filter(|_| actor.user_id.is_some());
 
     let qualifies = intake.readiness.qualifies_for_102();
-    let (line, status) = match (qualifies, intake.channel.is_in_person()) {
-        (false, _) => (ServiceLine::OneStop, Status::RoutedOneStop),
-        (true, true) => (ServiceLine::Connection102, Status::AwaitingHandover),
-        (true, false) => (ServiceLine::Connection102, Status::AwaitingFirstCall),
+    let line = match intake.line {
+        Some(ServiceLine::Connection102) | None if qualifies => ServiceLine::Connection102,
+        Some(ServiceLine::NewCommunity) => return Err(DomainError::invalid("line")),
+        _ => ServiceLine::OneStop,
     };
-    // TODO: the one-stop line's own steps (survey, quote, contract,
-    // construction) are not executed yet; a routed application gets the
-    // one-stop registration limits, stays on the worklists and can be
-    // called, assigned, noted or cancelled, so nothing is refused or lost.
-    let deadlines = start_deadlines(line, intake.channel, accepted_at, ctx)?;
+    let status = match (line, intake.channel) {
+        (ServiceLine::OneStop, _) => Status::RoutedOneStop,
+        (_, c) if c.is_in_person() => Status::AwaitingHandover,
+        _ => Status::AwaitingFirstCall,
+    };
+    let deadlines = match line {
+        ServiceLine::Connection102 => start_deadlines(line, intake.channel, accepted_at, ctx)?,
+        _ => Vec::new(),
+    };
     // Counter staff can see the original licence; on the phone nobody can.
     let seen_at_counter = intake.licence_seen && intake.channel.is_in_person();
     let licence_check = match licence {
@@ -131,8 +154,18 @@ pub fn open(
         gas_on_planned_at: None,
         acceptance_attempts: Vec::new(),
         cancel_reason: None,
+        materials: Vec::new(),
+        hand_ins: Vec::new(),
+        waiting_on_applicant: None,
+        one_stop: None,
+        extended_services: Vec::new(),
+        permits: Vec::new(),
         version: 1,
     };
+    let mut application = application;
+    if line == ServiceLine::OneStop {
+        one_stop_registration(&mut application, intake, licence, ctx)?;
+    }
     let event = NewEvent {
         kind: "submitted".into(),
         actor: actor.clone(),
@@ -145,9 +178,41 @@ pub fn open(
             "readiness": intake.readiness,
             "licence": application.licence,
             "assignee": assignee,
+            "materials": application.materials,
         }),
     };
     Ok((application, event))
+}
+
+/// Registers a one-stop application: its materials, and its clocks. At a
+/// counter or on the hotline registration is done on the spot and the
+/// survey-and-design step starts; online, a customer manager responds first.
+fn one_stop_registration(
+    app: &mut Application,
+    intake: &Intake,
+    licence: Option<&BusinessLicence>,
+    ctx: &Context<'_>,
+) -> Result<(), DomainError> {
+    let rules = ctx
+        .rulebook
+        .line(ServiceLine::OneStop)
+        .ok_or(DomainError::RulebookIncomplete("one_stop"))?;
+    let kind = intake.applicant_kind.unwrap_or(ApplicantKind::Enterprise);
+    if kind == ApplicantKind::Developer {
+        return Err(DomainError::invalid("applicant_kind"));
+    }
+    app.materials = materials::at_intake(rules, kind, &intake.materials, licence)?;
+    app.one_stop = Some(OneStopCase {
+        applicant_kind: Some(kind),
+        ..OneStopCase::default()
+    });
+    let at = app.accepted_at;
+    workflow::fire(app, "accepted", at, ctx)?;
+    if intake.channel != Channel::Online {
+        workflow::complete_step(app, one_stop::REGISTRATION, at, ctx)?;
+        app.status = Status::AwaitingSurvey;
+    }
+    Ok(())
 }
 
 const INTAKE_ROLES: [Role; 4] = [
@@ -187,7 +252,7 @@ fn check_applicant(intake: &Intake) -> Result<Applicant, DomainError> {
     })
 }
 
-fn required_text(field: &'static str, value: &str) -> Result<String, DomainError> {
+pub(crate) fn required_text(field: &'static str, value: &str) -> Result<String, DomainError> {
     let value = value.trim();
     let length = value.chars().count();
     let unprintable = |c: char| c.is_control() || invisible(c);
@@ -197,7 +262,7 @@ fn required_text(field: &'static str, value: &str) -> Result<String, DomainError
     Ok(value.to_string())
 }
 
-fn optional_text(
+pub(crate) fn optional_text(
     field: &'static str,
     value: &Option<String>,
 ) -> Result<Option<String>, DomainError> {
@@ -293,20 +358,29 @@ pub enum Action {
         tie_in_point: String,
         excavation_approvals: Option<String>,
     },
-    /// The gas supply contract signed.
+    /// The gas supply contract signed. On the one-stop line it needs the
+    /// applicant's invoicing details and issues the work order to the
+    /// construction unit, with any special requests.
     SignContract {
         contract_number: String,
+        #[serde(default)]
+        invoice: Option<Invoice>,
+        #[serde(default)]
+        special_requests: Option<String>,
     },
     /// A slot on the gas-on plan.
     ScheduleGasOn {
         planned_at: DateTime<Utc>,
     },
-    /// Acceptance and ignition, passed or failed.
+    /// Acceptance and ignition, passed or failed. On the one-stop line a
+    /// pass lists the safety-briefing items given.
     RecordAcceptance {
         passed: bool,
         participants: Vec<String>,
         failure_cause: Option<FailureCause>,
         note: Option<String>,
+        #[serde(default)]
+        safety_briefing: Vec<String>,
     },
     /// A supervisor corrects when an earlier event happened. The original
     /// event stays as it was recorded.
@@ -321,6 +395,108 @@ pub enum Action {
     },
     AddNote {
         text: String,
+    },
+    /// The applicant has the next move (e.g. agreeing a survey time): the
+    /// company's clocks stop and the applicant's stall clock starts.
+    AwaitApplicant {
+        reason: String,
+    },
+    /// The applicant made their move: the company's clocks run again.
+    ApplicantResponded {
+        note: Option<String>,
+    },
+    /// The customer manager asked a stalling applicant why, and helped.
+    FollowUpApplicant {
+        note: String,
+    },
+    /// One-stop: the survey time agreed with the applicant.
+    AgreeSurveyTime {
+        survey_at: DateTime<Utc>,
+    },
+    /// One-stop: the site survey, with who attended.
+    RecordSurvey {
+        designer_attended: bool,
+        construction_unit_attended: bool,
+        customer_manager_present: bool,
+        gas_use_plan: String,
+        appliance_layout: Option<String>,
+        leak_alarm_layout: Option<String>,
+    },
+    /// One-stop: the design plan and its itemised quote, priced from the
+    /// price catalogue in force.
+    IssueDesign {
+        summary: String,
+        quote: Vec<QuoteRequestLine>,
+    },
+    /// One-stop: a new revision of the quote, before the contract.
+    ReviseQuote {
+        quote: Vec<QuoteRequestLine>,
+        reason: String,
+    },
+    /// One-stop: the design plan reached the applicant.
+    DeliverDesign {},
+    /// One-stop: the applicant confirmed this quote revision.
+    ConfirmQuote {
+        revision: u32,
+    },
+    /// One-stop: a payment against the quote, with its receipt.
+    RecordPayment {
+        amount_fen: i64,
+        receipt_number: String,
+        method: String,
+    },
+    /// The applicant is asked for a listed material they still owe.
+    RequestMaterial {
+        material: String,
+        note: Option<String>,
+    },
+    /// The applicant handed in a listed material they owe.
+    HandInMaterial {
+        material: String,
+        description: String,
+        file_name: Option<String>,
+        sha256: Option<String>,
+    },
+    /// A hand-in checked: accepted, or rejected with the reason.
+    ReviewHandIn {
+        hand_in: u32,
+        accepted: bool,
+        reason: Option<String>,
+    },
+    /// One-stop: the construction unit entered the site.
+    EnterSite {},
+    /// One-stop: a problem found on site, for designer and customer manager.
+    ReportSiteProblem {
+        description: String,
+    },
+    ResolveSiteProblem {
+        problem: u32,
+        resolution: String,
+    },
+    /// One-stop: construction is done and gas-on can be planned.
+    CompleteConstruction {},
+    /// One-stop: the applicant's satisfaction and signature.
+    RecordSatisfaction {
+        rating: u8,
+        signed_by: String,
+        comment: Option<String>,
+    },
+    /// An extended service offered, and the applicant's answer.
+    OfferExtendedService {
+        service: String,
+        accepted: bool,
+        note: Option<String>,
+    },
+    /// The applicant asks the company to obtain a permit, free of charge.
+    RequestPermitAgency {
+        permit: String,
+    },
+    /// A permit handled for the applicant moves on.
+    UpdatePermit {
+        permit: String,
+        status: PermitStatus,
+        government_fee_fen: Option<i64>,
+        note: Option<String>,
     },
 }
 
@@ -337,6 +513,27 @@ impl Action {
             Action::CorrectOccurredAt { .. } => "correct_occurred_at",
             Action::Cancel { .. } => "cancel",
             Action::AddNote { .. } => "add_note",
+            Action::AwaitApplicant { .. } => "await_applicant",
+            Action::ApplicantResponded { .. } => "applicant_responded",
+            Action::FollowUpApplicant { .. } => "follow_up_applicant",
+            Action::AgreeSurveyTime { .. } => "agree_survey_time",
+            Action::RecordSurvey { .. } => "record_survey",
+            Action::IssueDesign { .. } => "issue_design",
+            Action::ReviseQuote { .. } => "revise_quote",
+            Action::DeliverDesign { .. } => "deliver_design",
+            Action::ConfirmQuote { .. } => "confirm_quote",
+            Action::RecordPayment { .. } => "record_payment",
+            Action::RequestMaterial { .. } => "request_material",
+            Action::HandInMaterial { .. } => "hand_in_material",
+            Action::ReviewHandIn { .. } => "review_hand_in",
+            Action::EnterSite { .. } => "enter_site",
+            Action::ReportSiteProblem { .. } => "report_site_problem",
+            Action::ResolveSiteProblem { .. } => "resolve_site_problem",
+            Action::CompleteConstruction { .. } => "complete_construction",
+            Action::RecordSatisfaction { .. } => "record_satisfaction",
+            Action::OfferExtendedService { .. } => "offer_extended_service",
+            Action::RequestPermitAgency { .. } => "request_permit_agency",
+            Action::UpdatePermit { .. } => "update_permit",
         }
     }
 
@@ -353,35 +550,148 @@ impl Action {
             Action::CorrectOccurredAt { .. } => "occurred_at_corrected",
             Action::Cancel { .. } => "cancelled",
             Action::AddNote { .. } => "note_added",
+            Action::AwaitApplicant { .. } => "awaiting_applicant",
+            Action::ApplicantResponded { .. } => "applicant_responded",
+            Action::FollowUpApplicant { .. } => "applicant_followed_up",
+            Action::AgreeSurveyTime { .. } => "survey_time_agreed",
+            Action::RecordSurvey { .. } => "survey_recorded",
+            Action::IssueDesign { .. } => "design_issued",
+            Action::ReviseQuote { .. } => "quote_revised",
+            Action::DeliverDesign { .. } => "design_delivered",
+            Action::ConfirmQuote { .. } => "quote_confirmed",
+            Action::RecordPayment { .. } => "payment_recorded",
+            Action::RequestMaterial { .. } => "material_requested",
+            Action::HandInMaterial { .. } => "material_handed_in",
+            Action::ReviewHandIn { .. } => "hand_in_reviewed",
+            Action::EnterSite { .. } => "site_entered",
+            Action::ReportSiteProblem { .. } => "site_problem_reported",
+            Action::ResolveSiteProblem { .. } => "site_problem_resolved",
+            Action::CompleteConstruction { .. } => "construction_completed",
+            Action::RecordSatisfaction { .. } => "satisfaction_recorded",
+            Action::OfferExtendedService { .. } => "extended_service_offered",
+            Action::RequestPermitAgency { .. } => "permit_agency_requested",
+            Action::UpdatePermit { .. } => "permit_updated",
         }
     }
 }
 
-/// Every action kind, for the pages and the API document.
-pub const ACTION_KINDS: [&str; 10] = [
+/// Every action kind, for the pages and the API document, in the order a
+/// page offers them.
+pub const ACTION_KINDS: [&str; 31] = [
     "hand_over",
     "assign",
     "record_first_call",
     "verify_site",
+    "await_applicant",
+    "applicant_responded",
+    "follow_up_applicant",
+    "agree_survey_time",
+    "record_survey",
+    "issue_design",
+    "revise_quote",
+    "deliver_design",
+    "request_material",
+    "hand_in_material",
+    "review_hand_in",
+    "confirm_quote",
     "sign_contract",
+    "record_payment",
+    "enter_site",
+    "report_site_problem",
+    "resolve_site_problem",
+    "complete_construction",
     "schedule_gas_on",
+    "record_satisfaction",
     "record_acceptance",
+    "offer_extended_service",
+    "request_permit_agency",
+    "update_permit",
     "correct_occurred_at",
     "cancel",
     "add_note",
 ];
 
-/// The statuses in which an action may be taken.
-fn allowed_in(action: &Action, status: Status) -> bool {
+/// Whether the application's line and step allow an action now.
+fn allowed_in(action: &Action, app: &Application) -> bool {
     use Status::*;
+    let status = app.status;
+    let open = !status.is_closed();
+    let one_stop = app.line == ServiceLine::OneStop;
+    let waiting = app.waiting_on_applicant.is_some();
+    let case = app.one_stop.as_ref();
     match action {
         Action::HandOver { .. } => status == AwaitingHandover,
-        Action::Assign { .. } | Action::Cancel { .. } => !status.is_closed(),
+        Action::Assign { .. } | Action::Cancel { .. } => open,
         Action::RecordFirstCall { .. } => matches!(status, AwaitingFirstCall | RoutedOneStop),
         Action::VerifySite { .. } => status == AwaitingVerification,
-        Action::SignContract { .. } => status == AwaitingContract,
+        Action::SignContract { .. } => {
+            status == AwaitingContract && !(one_stop && app.contract_number.is_some())
+        }
         Action::ScheduleGasOn { .. } | Action::RecordAcceptance { .. } => status == AwaitingGasOn,
         Action::CorrectOccurredAt { .. } | Action::AddNote { .. } => true,
+        Action::AwaitApplicant { .. } => {
+            open && !waiting
+                && !matches!(status, AwaitingHandover | AwaitingFirstCall)
+                && status != RoutedOneStop
+        }
+        Action::ApplicantResponded { .. } | Action::FollowUpApplicant { .. } => open && waiting,
+        Action::AgreeSurveyTime { .. } => {
+            status == AwaitingSurvey && case.is_some_and(|c| c.survey.is_none())
+        }
+        Action::RecordSurvey { .. } => {
+            status == AwaitingSurvey
+                && !waiting
+                && case.is_some_and(|c| c.survey_at.is_some())
+                && case.is_some_and(|c| c.survey.is_none())
+        }
+        Action::IssueDesign { .. } => {
+            status == AwaitingSurvey
+                && case.is_some_and(|c| c.survey.is_some() && c.design.is_none())
+        }
+        Action::ReviseQuote { .. } => {
+            matches!(status, AwaitingSurvey | AwaitingContract)
+                && case.is_some_and(|c| c.quote.is_some() && c.invoice.is_none())
+        }
+        Action::DeliverDesign { .. } => {
+            status == AwaitingSurvey && case.is_some_and(|c| c.design.is_some())
+        }
+        Action::ConfirmQuote { .. } => {
+            one_stop
+                && status == AwaitingContract
+                && case.is_some_and(|c| c.quote.as_ref().is_some_and(|q| q.confirmed_at.is_none()))
+        }
+        Action::RecordPayment { .. } => {
+            one_stop && status == AwaitingContract && app.contract_number.is_some()
+        }
+        Action::RequestMaterial { .. } | Action::HandInMaterial { .. } => {
+            open && materials::pre_accepted(app)
+        }
+        Action::ReviewHandIn { .. } => {
+            open && app
+                .hand_ins
+                .iter()
+                .any(|h| h.verdict == materials::Verdict::Pending)
+        }
+        Action::EnterSite { .. } => {
+            status == UnderConstruction
+                && case.is_some_and(|c| {
+                    c.work_order
+                        .as_ref()
+                        .is_some_and(|o| o.site_entered_at.is_none())
+                })
+        }
+        Action::ReportSiteProblem { .. } | Action::CompleteConstruction { .. } => {
+            status == UnderConstruction
+        }
+        Action::ResolveSiteProblem { .. } => {
+            open && case.is_some_and(|c| c.site_problems.iter().any(|p| p.resolved_at.is_none()))
+        }
+        Action::RecordSatisfaction { .. } => one_stop && status == AwaitingGasOn,
+        Action::OfferExtendedService { .. } => status != Cancelled && one_stop,
+        Action::RequestPermitAgency { .. } => open && one_stop,
+        Action::UpdatePermit { .. } => {
+            status != Cancelled && app.permits.iter().any(|p| !p.status.is_final())
+        }
     }
 }
 
@@ -399,21 +709,78 @@ fn roles_for(action: &Action) -> &'static [Role] {
         Action::CorrectOccurredAt { .. } => &[Supervisor, Admin],
         Action::Cancel { .. } => &[ServiceStaff, CustomerManager, Supervisor, Admin],
         Action::AddNote { .. } => &Role::ALL,
+        Action::AwaitApplicant { .. }
+        | Action::ApplicantResponded { .. }
+        | Action::FollowUpApplicant { .. }
+        | Action::ConfirmQuote { .. }
+        | Action::RecordPayment { .. }
+        | Action::RecordSatisfaction { .. }
+        | Action::RequestPermitAgency { .. }
+        | Action::UpdatePermit { .. } => &[CustomerManager, Supervisor],
+        Action::AgreeSurveyTime { .. } | Action::RecordSurvey { .. } => {
+            &[CustomerManager, Designer, Supervisor]
+        }
+        Action::IssueDesign { .. } | Action::ReviseQuote { .. } => &[Designer, Supervisor],
+        Action::DeliverDesign { .. } => &[CustomerManager, Designer, Supervisor],
+        Action::RequestMaterial { .. }
+        | Action::HandInMaterial { .. }
+        | Action::ReviewHandIn { .. }
+        | Action::OfferExtendedService { .. } => &[ServiceStaff, CustomerManager, Supervisor],
+        Action::EnterSite { .. }
+        | Action::ReportSiteProblem { .. }
+        | Action::CompleteConstruction { .. } => &[ConstructionUnit, CustomerManager, Supervisor],
+        Action::ResolveSiteProblem { .. } => &[Designer, CustomerManager, Supervisor],
     }
 }
 
 /// The action that moves the application on from where it stands, which a
 /// page offers first.
 pub fn next_step(app: &Application) -> Option<&'static str> {
+    if app.waiting_on_applicant.is_some() && !app.status.is_closed() {
+        return Some("applicant_responded");
+    }
+    let case = app.one_stop.clone().unwrap_or_default();
+    let one_stop = app.line == ServiceLine::OneStop;
     match app.status {
         Status::AwaitingHandover => Some("hand_over"),
-        Status::AwaitingFirstCall => Some("record_first_call"),
+        Status::AwaitingFirstCall | Status::RoutedOneStop => Some("record_first_call"),
         Status::AwaitingVerification => Some("verify_site"),
-        Status::AwaitingContract => Some("sign_contract"),
+        Status::AwaitingSurvey if case.survey_at.is_none() => Some("agree_survey_time"),
+        Status::AwaitingSurvey if case.survey.is_none() => Some("record_survey"),
+        Status::AwaitingSurvey if case.design.is_none() => Some("issue_design"),
+        Status::AwaitingSurvey => Some("deliver_design"),
+        Status::AwaitingContract if one_stop && materials::pre_accepted(app) => {
+            Some("hand_in_material")
+        }
+        Status::AwaitingContract
+            if one_stop
+                && case
+                    .quote
+                    .as_ref()
+                    .is_some_and(|q| q.confirmed_at.is_none()) =>
+        {
+            Some("confirm_quote")
+        }
+        Status::AwaitingContract if app.contract_number.is_none() => Some("sign_contract"),
+        Status::AwaitingContract => Some("record_payment"),
+        Status::UnderConstruction
+            if case
+                .work_order
+                .as_ref()
+                .is_some_and(|o| o.site_entered_at.is_none()) =>
+        {
+            Some("enter_site")
+        }
+        Status::UnderConstruction if case.site_problems.iter().any(|p| p.resolved_at.is_none()) => {
+            Some("resolve_site_problem")
+        }
+        Status::UnderConstruction => Some("complete_construction"),
         Status::AwaitingGasOn if app.gas_on_planned_at.is_none() => Some("schedule_gas_on"),
+        Status::AwaitingGasOn if one_stop && case.satisfaction.is_none() => {
+            Some("record_satisfaction")
+        }
         Status::AwaitingGasOn => Some("record_acceptance"),
-        Status::RoutedOneStop if app.assignee.is_none() => Some("record_first_call"),
-        Status::GasOn | Status::RoutedOneStop | Status::Cancelled => None,
+        Status::GasOn | Status::Cancelled => None,
     }
 }
 
@@ -425,7 +792,7 @@ pub fn available_actions(app: &Application, actor: &Actor) -> Vec<&'static str> 
         .copied()
         .filter(|kind| {
             let probe = probe_action(kind, actor);
-            allowed_in(&probe, app.status)
+            allowed_in(&probe, app)
                 && actor.has_role(roles_for(&probe))
                 && owner_check(app, &probe, actor).is_ok()
         })
@@ -460,6 +827,8 @@ fn probe_action(kind: &str, actor: &Actor) -> Action {
         },
         "sign_contract" => Action::SignContract {
             contract_number: String::new(),
+            invoice: None,
+            special_requests: None,
         },
         "schedule_gas_on" => Action::ScheduleGasOn {
             planned_at: DateTime::<Utc>::MIN_UTC,
@@ -469,6 +838,7 @@ fn probe_action(kind: &str, actor: &Actor) -> Action {
             participants: Vec::new(),
             failure_cause: None,
             note: None,
+            safety_briefing: Vec::new(),
         },
         "correct_occurred_at" => Action::CorrectOccurredAt {
             seq: 0,
@@ -477,6 +847,82 @@ fn probe_action(kind: &str, actor: &Actor) -> Action {
         },
         "cancel" => Action::Cancel {
             reason: String::new(),
+        },
+        "await_applicant" => Action::AwaitApplicant {
+            reason: String::new(),
+        },
+        "applicant_responded" => Action::ApplicantResponded { note: None },
+        "follow_up_applicant" => Action::FollowUpApplicant {
+            note: String::new(),
+        },
+        "agree_survey_time" => Action::AgreeSurveyTime {
+            survey_at: DateTime::<Utc>::MIN_UTC,
+        },
+        "record_survey" => Action::RecordSurvey {
+            designer_attended: true,
+            construction_unit_attended: true,
+            customer_manager_present: true,
+            gas_use_plan: String::new(),
+            appliance_layout: None,
+            leak_alarm_layout: None,
+        },
+        "issue_design" => Action::IssueDesign {
+            summary: String::new(),
+            quote: Vec::new(),
+        },
+        "revise_quote" => Action::ReviseQuote {
+            quote: Vec::new(),
+            reason: String::new(),
+        },
+        "deliver_design" => Action::DeliverDesign {},
+        "confirm_quote" => Action::ConfirmQuote { revision: 0 },
+        "record_payment" => Action::RecordPayment {
+            amount_fen: 0,
+            receipt_number: String::new(),
+            method: String::new(),
+        },
+        "request_material" => Action::RequestMaterial {
+            material: String::new(),
+            note: None,
+        },
+        "hand_in_material" => Action::HandInMaterial {
+            material: String::new(),
+            description: String::new(),
+            file_name: None,
+            sha256: None,
+        },
+        "review_hand_in" => Action::ReviewHandIn {
+            hand_in: 0,
+            accepted: true,
+            reason: None,
+        },
+        "enter_site" => Action::EnterSite {},
+        "report_site_problem" => Action::ReportSiteProblem {
+            description: String::new(),
+        },
+        "resolve_site_problem" => Action::ResolveSiteProblem {
+            problem: 0,
+            resolution: String::new(),
+        },
+        "complete_construction" => Action::CompleteConstruction {},
+        "record_satisfaction" => Action::RecordSatisfaction {
+            rating: 5,
+            signed_by: String::new(),
+            comment: None,
+        },
+        "offer_extended_service" => Action::OfferExtendedService {
+            service: String::new(),
+            accepted: false,
+            note: None,
+        },
+        "request_permit_agency" => Action::RequestPermitAgency {
+            permit: String::new(),
+        },
+        "update_permit" => Action::UpdatePermit {
+            permit: String::new(),
+            status: PermitStatus::Submitted,
+            government_fee_fen: None,
+            note: None,
         },
         _ => Action::AddNote {
             text: String::new(),
@@ -516,6 +962,9 @@ pub struct Command {
     pub occurred_at: Option<DateTime<Utc>>,
     /// The version the actor saw; a different current version is a conflict.
     pub version: i64,
+    /// Where it came in (a hand-in at a counter, say); the back office
+    /// when not given.
+    pub channel: Option<Channel>,
 }
 
 /// Decides an action: the new state and the events that record it.
@@ -536,7 +985,7 @@ pub fn decide(
     if !actor.has_role(roles_for(action)) {
         return Err(DomainError::Forbidden);
     }
-    if !allowed_in(action, app.status) {
+    if !allowed_in(action, app) {
         return Err(DomainError::ActionNotAllowed {
             action: action.kind(),
             status: app.status,
@@ -550,7 +999,8 @@ pub fn decide(
 
     let mut next = app.clone();
     let recalculated = refresh_deadlines(&mut next, ctx)?;
-    let mut payload = apply(&mut next, action, history, actor, occurred_at, ctx)?;
+    let channel = command.channel.unwrap_or(channel);
+    let mut payload = apply(&mut next, action, history, actor, occurred_at, channel, ctx)?;
     if !recalculated.is_empty() {
         payload["deadlines_recalculated"] = serde_json::json!(recalculated);
     }
@@ -583,12 +1033,14 @@ pub fn refresh_deadlines(
 }
 
 /// Changes the state for one action and returns the event payload.
+#[allow(clippy::too_many_arguments)]
 fn apply(
     app: &mut Application,
     action: &Action,
     history: &[Event],
     actor: &Actor,
     at: DateTime<Utc>,
+    channel: Channel,
     ctx: &Context<'_>,
 ) -> Result<serde_json::Value, DomainError> {
     let mut payload = serde_json::to_value(action).unwrap_or_default();
@@ -616,6 +1068,8 @@ fn apply(
             app.readiness.built_by = confirmation.built_by;
             if app.status == Status::RoutedOneStop {
                 meet(app, "online_response", at, ctx.now);
+                workflow::complete_step(app, one_stop::REGISTRATION, at, ctx)?;
+                app.status = Status::AwaitingSurvey;
             } else {
                 app.status = Status::AwaitingVerification;
                 meet(app, "first_call", at, ctx.now);
@@ -642,7 +1096,16 @@ fn apply(
             });
             app.status = Status::AwaitingContract;
         }
-        Action::SignContract { contract_number } => {
+        Action::SignContract {
+            contract_number,
+            invoice,
+            special_requests,
+        } if app.line == ServiceLine::OneStop => {
+            one_stop::sign_contract(app, contract_number, invoice, special_requests, at, ctx)?;
+        }
+        Action::SignContract {
+            contract_number, ..
+        } => {
             app.contract_number = Some(required_text("contract_number", contract_number)?);
             app.status = Status::AwaitingGasOn;
         }
@@ -660,11 +1123,20 @@ fn apply(
             participants,
             failure_cause,
             note,
+            safety_briefing,
         } => {
+            let one_stop = app.line == ServiceLine::OneStop;
+            if *passed && one_stop {
+                one_stop::check_gas_on(app, safety_briefing)?;
+            }
             record_acceptance(app, *passed, participants, *failure_cause, note, at)?;
             if *passed {
                 app.status = Status::GasOn;
-                meet(app, "gas_on", at, ctx.now);
+                if one_stop {
+                    workflow::complete_step(app, one_stop::CONSTRUCTION_GAS_ON, at, ctx)?;
+                } else {
+                    meet(app, "gas_on", at, ctx.now);
+                }
             }
         }
         Action::CorrectOccurredAt {
@@ -684,6 +1156,110 @@ fn apply(
                 return Err(DomainError::invalid("text"));
             }
         }
+        Action::AwaitApplicant { reason } => {
+            let reason = required_text("reason", reason)?;
+            workflow::await_applicant(app, &reason, at, ctx)?;
+        }
+        Action::ApplicantResponded { note } => {
+            optional_text("note", note)?;
+            workflow::applicant_responded(app, at, ctx)?;
+        }
+        Action::FollowUpApplicant { note } => {
+            required_text("note", note)?;
+            workflow::follow_up(app, at, ctx)?;
+        }
+        Action::AgreeSurveyTime { survey_at } => {
+            one_stop::agree_survey_time(app, *survey_at, at, ctx)?;
+        }
+        Action::RecordSurvey {
+            designer_attended,
+            construction_unit_attended,
+            customer_manager_present,
+            gas_use_plan,
+            appliance_layout,
+            leak_alarm_layout,
+        } => {
+            let record = one_stop::SurveyRecord {
+                designer_attended: *designer_attended,
+                construction_unit_attended: *construction_unit_attended,
+                customer_manager_present: *customer_manager_present,
+                gas_use_plan,
+                appliance_layout,
+                leak_alarm_layout,
+            };
+            one_stop::record_survey(app, &record, actor, at)?;
+        }
+        Action::IssueDesign { summary, quote } => {
+            let priced = one_stop::issue_design(app, summary, quote, actor, at, ctx)?;
+            payload["priced"] = serde_json::to_value(priced).unwrap_or_default();
+        }
+        Action::ReviseQuote { quote, reason } => {
+            let priced = one_stop::revise_quote(app, quote, reason, actor, at, ctx)?;
+            payload["priced"] = serde_json::to_value(priced).unwrap_or_default();
+        }
+        Action::DeliverDesign {} => one_stop::deliver_design(app, at, ctx)?,
+        Action::ConfirmQuote { revision } => one_stop::confirm_quote(app, *revision, at)?,
+        Action::RecordPayment {
+            amount_fen,
+            receipt_number,
+            method,
+        } => {
+            let left = one_stop::record_payment(app, *amount_fen, receipt_number, method, at, ctx)?;
+            payload["outstanding_fen"] = serde_json::json!(left);
+        }
+        Action::RequestMaterial { material, note } => {
+            materials::request(app, material, note)?;
+        }
+        Action::HandInMaterial {
+            material,
+            description,
+            file_name,
+            sha256,
+        } => {
+            let number = materials::hand_in(
+                app,
+                material,
+                description,
+                file_name,
+                sha256,
+                channel,
+                actor,
+                at,
+            )?;
+            payload["number"] = serde_json::json!(number);
+        }
+        Action::ReviewHandIn {
+            hand_in,
+            accepted,
+            reason,
+        } => materials::review(app, *hand_in, *accepted, reason)?,
+        Action::EnterSite {} => one_stop::enter_site(app, at, ctx.now)?,
+        Action::ReportSiteProblem { description } => {
+            let number = one_stop::report_problem(app, description, actor, at)?;
+            payload["number"] = serde_json::json!(number);
+        }
+        Action::ResolveSiteProblem {
+            problem,
+            resolution,
+        } => one_stop::resolve_problem(app, *problem, resolution, at)?,
+        Action::CompleteConstruction {} => one_stop::complete_construction(app, at)?,
+        Action::RecordSatisfaction {
+            rating,
+            signed_by,
+            comment,
+        } => one_stop::record_satisfaction(app, *rating, signed_by, comment, at)?,
+        Action::OfferExtendedService {
+            service,
+            accepted,
+            note,
+        } => services::offer(app, service, *accepted, note, actor, at, ctx)?,
+        Action::RequestPermitAgency { permit } => services::request_permit(app, permit, at, ctx)?,
+        Action::UpdatePermit {
+            permit,
+            status,
+            government_fee_fen,
+            note,
+        } => services::update_permit(app, permit, *status, *government_fee_fen, note, at)?,
     }
     Ok(payload)
 }
@@ -721,23 +1297,14 @@ fn record_acceptance(
     Ok(())
 }
 
-/// Marks a limit met at the time it happened, keeping the time it was
-/// entered so that late entry stays visible.
-fn meet(app: &mut Application, key: &str, at: DateTime<Utc>, entered_at: DateTime<Utc>) {
-    if let Some(d) = app.deadline_mut(key)
-        && d.met_at.is_none()
-    {
-        d.met_at = Some(at);
-        d.met_entered_at = Some(entered_at);
-    }
-}
-
 /// Which deadline an event kind fulfils, so a corrected time moves it.
 fn deadlines_met_by(kind: &str) -> &'static [&'static str] {
     match kind {
         "handed_over" => &["handover"],
         "first_call_recorded" => &["first_call", "online_response"],
-        "acceptance_recorded" => &["gas_on"],
+        "acceptance_recorded" => &["gas_on", one_stop::CONSTRUCTION_GAS_ON],
+        "design_delivered" => &[one_stop::SURVEY_DESIGN],
+        "site_entered" => &[one_stop::SITE_ENTRY],
         _ => &[],
     }
 }
@@ -847,6 +1414,12 @@ mod tests {
             gas_on_planned_at: None,
             acceptance_attempts: Vec::new(),
             cancel_reason: None,
+            materials: Vec::new(),
+            hand_ins: Vec::new(),
+            waiting_on_applicant: None,
+            one_stop: None,
+            extended_services: Vec::new(),
+            permits: Vec::new(),
             version: 1,
         }
     }

@@ -38,6 +38,18 @@ pub struct Deadline {
     /// and noted it on the application (once).
     #[serde(default)]
     pub overdue_noted_at: Option<DateTime<Utc>>,
+    /// Stretches during which this clock stood still because the applicant
+    /// had the next move (agreeing a survey time, say). The due instant moves
+    /// by the working time they cover.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pauses: Vec<PauseSpan>,
+}
+
+/// A stretch of waiting on the applicant; `to` is none while it lasts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PauseSpan {
+    pub from: DateTime<Utc>,
+    pub to: Option<DateTime<Utc>>,
 }
 
 /// The calendars a deadline may run on.
@@ -65,6 +77,8 @@ pub enum DeadlineState {
     Overdue,
     MetOnTime,
     MetLate,
+    /// The clock stands still: the applicant has the next move.
+    Paused,
 }
 
 impl DeadlineState {
@@ -75,6 +89,7 @@ impl DeadlineState {
             DeadlineState::Overdue => "overdue",
             DeadlineState::MetOnTime => "met_on_time",
             DeadlineState::MetLate => "met_late",
+            DeadlineState::Paused => "paused",
         }
     }
 }
@@ -116,7 +131,67 @@ impl Deadline {
             met_at: None,
             met_entered_at: None,
             overdue_noted_at: None,
+            pauses: Vec::new(),
         })
+    }
+
+    /// The clock stands still now.
+    pub fn is_paused(&self) -> bool {
+        self.met_at.is_none() && self.pauses.last().is_some_and(|p| p.to.is_none())
+    }
+
+    /// Stops the clock at `at` (the applicant has the next move). Nothing
+    /// happens to a limit already met or already stopped.
+    pub fn pause(&mut self, at: DateTime<Utc>) {
+        if self.met_at.is_none() && !self.is_paused() {
+            self.pauses.push(PauseSpan {
+                from: at.max(self.started_at),
+                to: None,
+            });
+        }
+    }
+
+    /// Starts the clock again at `at` and moves the due instant by the
+    /// working time the stop covered. Returns whether it was stopped.
+    pub fn resume(
+        &mut self,
+        at: DateTime<Utc>,
+        calendars: &Calendars,
+    ) -> Result<bool, CalendarError> {
+        if !self.is_paused() {
+            return Ok(false);
+        }
+        if let Some(open) = self.pauses.last_mut() {
+            open.to = Some(at.max(open.from));
+        }
+        let calendar = calendars.for_clock(self.clock);
+        let due = calendar.add(
+            self.started_at,
+            self.parsed_budget(),
+            &self.closed(at),
+            true,
+        )?;
+        self.due_at = due.value;
+        self.provisional = due.provisional;
+        self.calendar_version = calendar.version();
+        Ok(true)
+    }
+
+    /// The stops as the calendar takes them, a running one ending at `end`.
+    fn closed(&self, end: DateTime<Utc>) -> Vec<Pause> {
+        self.pauses
+            .iter()
+            .map(|p| Pause {
+                from: p.from,
+                to: p.to.unwrap_or(end).max(p.from),
+            })
+            .collect()
+    }
+
+    fn parsed_budget(&self) -> WorkDuration {
+        self.budget
+            .parse()
+            .unwrap_or(WorkDuration::Seconds(self.budget_seconds))
     }
 
     /// Computes the due instant again if the calendar changed since.
@@ -125,11 +200,14 @@ impl Deadline {
         if self.calendar_version == calendar.version() {
             return Ok(false);
         }
-        let budget: WorkDuration = self
-            .budget
-            .parse()
-            .unwrap_or(WorkDuration::Seconds(self.budget_seconds));
-        let due = calendar.add(self.started_at, budget, &[], true)?;
+        let budget = self.parsed_budget();
+        // A running stop counts up to its start; resuming moves the instant.
+        let stops: Vec<Pause> = self
+            .pauses
+            .iter()
+            .filter_map(|p| p.to.map(|to| Pause { from: p.from, to }))
+            .collect();
+        let due = calendar.add(self.started_at, budget, &stops, true)?;
         self.budget_seconds = budget_seconds(budget, calendar);
         self.due_at = due.value;
         self.provisional = due.provisional;
@@ -141,9 +219,16 @@ impl Deadline {
     pub fn elapsed(&self, now: DateTime<Utc>, cals: &Calendars) -> Result<i64, CalendarError> {
         let end = self.met_at.unwrap_or(now).max(self.started_at);
         let calendar = cals.for_clock(self.clock);
-        Ok(calendar
-            .elapsed(self.started_at, end, &[] as &[Pause], true)?
-            .value)
+        let stops: Vec<Pause> = self
+            .closed(end)
+            .into_iter()
+            .filter(|p| p.from < end)
+            .map(|p| Pause {
+                from: p.from,
+                to: p.to.min(end),
+            })
+            .collect();
+        Ok(calendar.elapsed(self.started_at, end, &stops, true)?.value)
     }
 
     /// Met within its budget; `None` while still open.
@@ -162,6 +247,7 @@ impl Deadline {
         let elapsed = self.elapsed(now, calendars)?;
         let remaining = self.budget_seconds - elapsed;
         let state = match (self.met_at.is_some(), remaining) {
+            (false, _) if self.is_paused() => DeadlineState::Paused,
             (true, r) if r >= 0 => DeadlineState::MetOnTime,
             (true, _) => DeadlineState::MetLate,
             (false, r) if r < 0 => DeadlineState::Overdue,
@@ -199,7 +285,7 @@ pub fn note_overdue(
     let Some(deadline) = app.deadline(key) else {
         return Ok(None);
     };
-    if deadline.met_at.is_some() || deadline.overdue_noted_at.is_some() {
+    if deadline.met_at.is_some() || deadline.overdue_noted_at.is_some() || deadline.is_paused() {
         return Ok(None);
     }
     let mut current = deadline.clone();

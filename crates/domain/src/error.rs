@@ -35,6 +35,56 @@ pub enum DomainError {
     EventNotFound,
     #[error("this event's time cannot be corrected")]
     NotCorrectable,
+    #[error("the quote names an item that is not in the price catalogue")]
+    UnknownPriceItem,
+    #[error("no price catalogue has been published yet")]
+    NoCatalogue,
+    #[error("no quote has been issued")]
+    NoQuote,
+    #[error("the quote is paid or the contract is signed on it; it cannot change")]
+    QuoteLocked,
+    #[error("the quote was revised meanwhile; confirm the current revision")]
+    QuoteRevisionChanged,
+    #[error("the stored quote's amounts do not add up; it is not charged")]
+    QuoteInconsistent,
+    #[error("the applicant has not confirmed the quote")]
+    QuoteNotConfirmed,
+    #[error("a material this step needs is still owed")]
+    MaterialsOwed,
+    #[error("that material is not owed by this applicant")]
+    MaterialNotOwed,
+    #[error("that material is not on the line's list")]
+    UnknownMaterial,
+    #[error("that hand-in was already checked")]
+    AlreadyReviewed,
+    #[error("this was already recorded")]
+    AlreadyDone,
+    #[error("the application is already waiting on the applicant")]
+    AlreadyWaiting,
+    #[error("the application is not waiting on the applicant")]
+    NotWaiting,
+    #[error("the time given is before the wait began")]
+    TimeBeforeWait,
+    #[error("the applicant has the next move; record their answer first")]
+    WaitingOnApplicant,
+    #[error("no survey time has been agreed with the applicant")]
+    SurveyNotAgreed,
+    #[error("the site survey has not been recorded")]
+    SurveyNotRecorded,
+    #[error("the design plan has not been issued")]
+    DesignNotIssued,
+    #[error("the contract has not been signed")]
+    ContractNotSigned,
+    #[error("the payments would exceed the quote")]
+    PaymentExceedsQuote,
+    #[error("the construction unit has not entered the site")]
+    SiteNotEntered,
+    #[error("a problem found on site is still open")]
+    ProblemsOpen,
+    #[error("the applicant's satisfaction and signature are not recorded")]
+    SatisfactionMissing,
+    #[error("that service is not offered on this line")]
+    UnknownService,
     #[error("the rulebook has no {0} line")]
     RulebookIncomplete(&'static str),
     #[error(transparent)]
@@ -61,6 +111,31 @@ impl DomainError {
             DomainError::NotScheduled => "not_scheduled",
             DomainError::EventNotFound => "event_not_found",
             DomainError::NotCorrectable => "not_correctable",
+            DomainError::UnknownPriceItem => "unknown_price_item",
+            DomainError::NoCatalogue => "no_catalogue",
+            DomainError::NoQuote => "no_quote",
+            DomainError::QuoteLocked => "quote_locked",
+            DomainError::QuoteRevisionChanged => "quote_revision_changed",
+            DomainError::QuoteInconsistent => "quote_inconsistent",
+            DomainError::QuoteNotConfirmed => "quote_not_confirmed",
+            DomainError::MaterialsOwed => "materials_owed",
+            DomainError::MaterialNotOwed => "material_not_owed",
+            DomainError::UnknownMaterial => "unknown_material",
+            DomainError::AlreadyReviewed => "already_reviewed",
+            DomainError::AlreadyDone => "already_done",
+            DomainError::AlreadyWaiting => "already_waiting",
+            DomainError::NotWaiting => "not_waiting",
+            DomainError::TimeBeforeWait => "time_before_wait",
+            DomainError::WaitingOnApplicant => "waiting_on_applicant",
+            DomainError::SurveyNotAgreed => "survey_not_agreed",
+            DomainError::SurveyNotRecorded => "survey_not_recorded",
+            DomainError::DesignNotIssued => "design_not_issued",
+            DomainError::ContractNotSigned => "contract_not_signed",
+            DomainError::PaymentExceedsQuote => "payment_exceeds_quote",
+            DomainError::SiteNotEntered => "site_not_entered",
+            DomainError::ProblemsOpen => "problems_open",
+            DomainError::SatisfactionMissing => "satisfaction_missing",
+            DomainError::UnknownService => "unknown_service",
             DomainError::RulebookIncomplete(_) => "rulebook_incomplete",
             DomainError::Calendar(CalendarError::YearNotAvailable(_)) => "calendar_unavailable",
             DomainError::Calendar(_) => "time_out_of_range",

@@ -6,13 +6,18 @@
 
 pub mod actor;
 pub mod application;
+pub mod catalogue;
 pub mod connection;
 pub mod deadline;
 pub mod error;
 pub mod event;
+pub mod materials;
+pub mod one_stop;
 pub mod registry;
 pub mod rulebook;
+pub mod services;
 pub mod uscc;
+pub mod workflow;
 
 pub use actor::{Channel, Role};
 pub use error::DomainError;

@@ -26,7 +26,7 @@ pub const COUNTY_DEFAULT_TOML: &str = include_str!("../rules/county-default.toml
 
 /// Clock-start events a rulebook may name besides `<step>.started` and
 /// `<step>.completed`, with what they mean. The workflow records these.
-pub const EVENTS: [(&str, &str); 6] = [
+pub const EVENTS: [(&str, &str); 7] = [
     (
         "accepted",
         "受理报装申请（柜台受理，或网上营业厅、热线登记）",
@@ -36,11 +36,20 @@ pub const EVENTS: [(&str, &str); 6] = [
     ("plan_confirmed", "设计资料齐全、方案确认"),
     ("gas_on_requested", "开发商提出通气"),
     ("gas_on", "开阀通气完成"),
+    ("work_order_issued", "向施工单位下达任务单"),
 ];
 
 /// Limits the 102 workflow looks up by key; a rulebook without them is
 /// refused rather than failing later in the middle of an application.
 pub const REQUIRED_102_LIMITS: [&str; 4] = ["handover", "first_call", "gas_on", "stall_follow_up"];
+
+/// Steps the one-stop workflow looks up by key, in order (R-OS).
+pub const REQUIRED_ONE_STOP_STEPS: [&str; 4] = [
+    "registration",
+    "survey_design",
+    "contract_payment",
+    "construction_gas_on",
+];
 
 /// Steps of the 102 line, in order (R-102-3).
 pub const REQUIRED_102_STEPS: [&str; 2] = ["application", "gas_on"];
@@ -185,7 +194,7 @@ impl Handling {
 }
 
 /// Kinds of applicant a material rule can single out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ApplicantKind {
     /// A registered business (企业、个体工商户).

@@ -40,14 +40,15 @@ pub struct JobSpec {
 }
 
 /// The jobs an application's state calls for: a check of each open
-/// deadline not yet noted as overdue, due when the deadline is.
+/// deadline not yet noted as overdue, due when the deadline is. A stopped
+/// clock (waiting on the applicant) has no check until it runs again.
 pub fn deadline_jobs(app: &Application) -> Vec<JobSpec> {
     if app.status.is_closed() {
         return Vec::new();
     }
     app.deadlines
         .iter()
-        .filter(|d| d.met_at.is_none() && d.overdue_noted_at.is_none())
+        .filter(|d| d.met_at.is_none() && d.overdue_noted_at.is_none() && !d.is_paused())
         .map(|d| JobSpec {
             kind: DEADLINE_CHECK,
             key: d.key.clone(),

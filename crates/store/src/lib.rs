@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use gasdesk_domain::Role;
 use gasdesk_domain::application::{Application, Status};
+use gasdesk_domain::catalogue::PriceCatalogue;
 use gasdesk_domain::event::{Event, NewEvent};
 use gasdesk_domain::registry::{BusinessLicence, RegistryUnavailable};
 use uuid::Uuid;
@@ -144,6 +145,14 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> Result<usize>;
     async fn licence(&self, uscc: &str) -> Result<Option<BusinessLicence>>;
+
+    /// Publishes the price catalogue as the next version (one more than the
+    /// latest; `catalogue.version` is ignored) and returns it as stored. Of
+    /// two publishing at once, one gets the version and the other
+    /// `Conflict`. Published versions never change.
+    async fn publish_catalogue(&self, catalogue: &PriceCatalogue) -> Result<PriceCatalogue>;
+    /// A published version, or the latest when `version` is none.
+    async fn catalogue(&self, version: Option<i64>) -> Result<Option<PriceCatalogue>>;
 
     /// Keeps an imported holiday arrangement (its source JSON).
     async fn save_calendar_year(&self, year: i32, source: &str, now: DateTime<Utc>) -> Result<()>;

@@ -14,6 +14,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Asia::Shanghai;
 use gasdesk_domain::application::{Actor, Application, Status};
+use gasdesk_domain::catalogue::PriceCatalogue;
 use gasdesk_domain::event::{Event, NewEvent};
 use gasdesk_domain::registry::{BusinessLicence, LicenceStatus};
 use gasdesk_domain::uscc::Uscc;
@@ -309,6 +310,18 @@ impl PgStore {
                         sync_jobs(&mut tx, application).await?;
                     }
                     n
+                }
+                Record::Catalogue { catalogue } => {
+                    let exists = sqlx::query("SELECT 1 FROM price_catalogues WHERE version = $1")
+                        .bind(catalogue.version)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    if exists.is_some() {
+                        0
+                    } else {
+                        insert_catalogue(&mut tx, catalogue).await?;
+                        1
+                    }
                 }
                 Record::Event { event } => {
                     let exists =
@@ -801,6 +814,44 @@ impl Store for PgStore {
             .transpose()
     }
 
+    async fn publish_catalogue(&self, catalogue: &PriceCatalogue) -> Result<PriceCatalogue> {
+        self.retry
+            .run(|| async {
+                let mut tx = self.begin().await?;
+                let latest: i64 =
+                    sqlx::query("SELECT COALESCE(MAX(version), 0) AS latest FROM price_catalogues")
+                        .fetch_one(&mut *tx)
+                        .await?
+                        .try_get("latest")?;
+                let stored = PriceCatalogue {
+                    version: latest + 1,
+                    published_at: micros(catalogue.published_at),
+                    ..catalogue.clone()
+                };
+                insert_catalogue(&mut tx, &stored).await?;
+                tx.commit().await?;
+                Ok(stored)
+            })
+            .await
+    }
+
+    async fn catalogue(&self, version: Option<i64>) -> Result<Option<PriceCatalogue>> {
+        let row = match version {
+            Some(v) => {
+                sqlx::query("SELECT * FROM price_catalogues WHERE version = $1")
+                    .bind(v)
+                    .fetch_optional(&self.pool)
+                    .await?
+            }
+            None => {
+                sqlx::query("SELECT * FROM price_catalogues ORDER BY version DESC LIMIT 1")
+                    .fetch_optional(&self.pool)
+                    .await?
+            }
+        };
+        row.as_ref().map(catalogue_from_row).transpose()
+    }
+
     async fn save_calendar_year(&self, year: i32, source: &str, now: DateTime<Utc>) -> Result<()> {
         self.retry
             .run(|| async {
@@ -1000,6 +1051,23 @@ impl Store for PgStore {
                     })
                     .collect()
             }
+            Table::Catalogues => {
+                let after: i64 = after.parse().unwrap_or(i64::MIN);
+                let rows = sqlx::query(
+                    "SELECT * FROM price_catalogues WHERE version > $1 ORDER BY version LIMIT $2",
+                )
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(Record::Catalogue {
+                            catalogue: catalogue_from_row(r)?,
+                        })
+                    })
+                    .collect()
+            }
             Table::Events => {
                 let (app, seq) = parse_event_key(after).unwrap_or((Uuid::nil(), -1));
                 let rows = sqlx::query(
@@ -1025,4 +1093,37 @@ impl Store for PgStore {
     async fn import(&self, records: &[Record]) -> Result<u64> {
         self.retry.run(|| self.import_once(records)).await
     }
+}
+
+async fn insert_catalogue(
+    tx: &mut Transaction<'static, Postgres>,
+    catalogue: &PriceCatalogue,
+) -> Result<()> {
+    let inserted = sqlx::query(
+        "INSERT INTO price_catalogues (version, published_at, published_by, note, items)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(catalogue.version)
+    .bind(micros(catalogue.published_at))
+    .bind(&catalogue.published_by)
+    .bind(&catalogue.note)
+    .bind(Json(&catalogue.items))
+    .execute(&mut **tx)
+    .await;
+    match inserted {
+        Ok(_) => Ok(()),
+        Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn catalogue_from_row(row: &PgRow) -> Result<PriceCatalogue> {
+    let items: Json<Vec<gasdesk_domain::catalogue::PriceItem>> = row.try_get("items")?;
+    Ok(PriceCatalogue {
+        version: row.try_get("version")?,
+        published_at: row.try_get("published_at")?,
+        published_by: row.try_get("published_by")?,
+        note: row.try_get("note")?,
+        items: items.0,
+    })
 }

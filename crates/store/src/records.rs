@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use gasdesk_domain::application::Application;
+use gasdesk_domain::catalogue::PriceCatalogue;
 use gasdesk_domain::event::Event;
 use gasdesk_domain::registry::BusinessLicence;
 use serde::Serialize;
@@ -18,16 +19,18 @@ pub enum Table {
     Licences,
     CalendarYears,
     Counters,
+    Catalogues,
     Applications,
     Events,
 }
 
 impl Table {
-    pub const ALL: [Table; 6] = [
+    pub const ALL: [Table; 7] = [
         Table::Users,
         Table::Licences,
         Table::CalendarYears,
         Table::Counters,
+        Table::Catalogues,
         Table::Applications,
         Table::Events,
     ];
@@ -38,6 +41,7 @@ impl Table {
             Table::Licences => "business_licences",
             Table::CalendarYears => "calendar_years",
             Table::Counters => "application_counters",
+            Table::Catalogues => "price_catalogues",
             Table::Applications => "applications",
             Table::Events => "events",
         }
@@ -65,6 +69,9 @@ pub enum Record {
         /// Asia/Shanghai date, `YYYY-MM-DD`.
         day: String,
         last: i64,
+    },
+    Catalogue {
+        catalogue: PriceCatalogue,
     },
     Application {
         application: Box<Application>,
@@ -111,6 +118,7 @@ impl Record {
             Record::Licence { .. } => Table::Licences,
             Record::CalendarYear { .. } => Table::CalendarYears,
             Record::Counter { .. } => Table::Counters,
+            Record::Catalogue { .. } => Table::Catalogues,
             Record::Application { .. } => Table::Applications,
             Record::Event { .. } => Table::Events,
         }
@@ -123,6 +131,7 @@ impl Record {
             Record::Licence { licence, .. } => licence.uscc.as_str().to_string(),
             Record::CalendarYear { year, .. } => format!("{year:06}"),
             Record::Counter { day, .. } => day.clone(),
+            Record::Catalogue { catalogue } => catalogue_key(catalogue.version),
             Record::Application { application, .. } => application.id.to_string(),
             Record::Event { event } => event_key(event.application_id, event.seq),
         }
@@ -133,6 +142,12 @@ impl Record {
         // Serializing plain data with string keys cannot fail.
         serde_json::to_vec(self).unwrap_or_default()
     }
+}
+
+/// The export key of a catalogue version: zero-padded, so that keys sort
+/// as the versions do.
+pub fn catalogue_key(version: i64) -> String {
+    format!("{version:020}")
 }
 
 /// The export key of an event: its application, then its number there.

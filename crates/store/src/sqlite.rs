@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Asia::Shanghai;
 use gasdesk_domain::application::{Actor, Application, Status};
+use gasdesk_domain::catalogue::PriceCatalogue;
 use gasdesk_domain::event::{Event, NewEvent};
 use gasdesk_domain::registry::{BusinessLicence, LicenceStatus};
 use gasdesk_domain::uscc::Uscc;
@@ -583,6 +584,40 @@ impl Store for SqliteStore {
             .transpose()
     }
 
+    async fn publish_catalogue(&self, catalogue: &PriceCatalogue) -> Result<PriceCatalogue> {
+        let mut tx = self.write().await?;
+        let latest: i64 =
+            sqlx::query("SELECT COALESCE(MAX(version), 0) AS latest FROM price_catalogues")
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("latest")?;
+        let stored = PriceCatalogue {
+            version: latest + 1,
+            published_at: micros(catalogue.published_at),
+            ..catalogue.clone()
+        };
+        insert_catalogue(&mut tx, &stored).await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    async fn catalogue(&self, version: Option<i64>) -> Result<Option<PriceCatalogue>> {
+        let row = match version {
+            Some(v) => {
+                sqlx::query("SELECT * FROM price_catalogues WHERE version = ?")
+                    .bind(v)
+                    .fetch_optional(&self.pool)
+                    .await?
+            }
+            None => {
+                sqlx::query("SELECT * FROM price_catalogues ORDER BY version DESC LIMIT 1")
+                    .fetch_optional(&self.pool)
+                    .await?
+            }
+        };
+        row.as_ref().map(catalogue_from_row).transpose()
+    }
+
     async fn save_calendar_year(&self, year: i32, source: &str, now: DateTime<Utc>) -> Result<()> {
         let mut tx = self.write().await?;
         sqlx::query(
@@ -763,6 +798,23 @@ impl Store for SqliteStore {
                     })
                     .collect()
             }
+            Table::Catalogues => {
+                let after: i64 = after.parse().unwrap_or(i64::MIN);
+                let rows = sqlx::query(
+                    "SELECT * FROM price_catalogues WHERE version > ? ORDER BY version LIMIT ?",
+                )
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(Record::Catalogue {
+                            catalogue: catalogue_from_row(r)?,
+                        })
+                    })
+                    .collect()
+            }
             Table::Events => {
                 let (app, seq) = parse_event_key(after).unwrap_or((Uuid::nil(), 0));
                 let rows = sqlx::query(
@@ -870,6 +922,18 @@ impl Store for SqliteStore {
                     }
                     n
                 }
+                Record::Catalogue { catalogue } => {
+                    let exists = sqlx::query("SELECT 1 FROM price_catalogues WHERE version = ?")
+                        .bind(catalogue.version)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    if exists.is_some() {
+                        0
+                    } else {
+                        insert_catalogue(&mut tx, catalogue).await?;
+                        1
+                    }
+                }
                 Record::Event { event } => {
                     let exists =
                         sqlx::query("SELECT 1 FROM events WHERE application_id = ? AND seq = ?")
@@ -890,4 +954,38 @@ impl Store for SqliteStore {
         tx.commit().await?;
         Ok(written)
     }
+}
+
+async fn insert_catalogue(
+    tx: &mut Transaction<'static, Sqlite>,
+    catalogue: &PriceCatalogue,
+) -> Result<()> {
+    let items = serde_json::to_string(&catalogue.items).map_err(corrupt)?;
+    let inserted = sqlx::query(
+        "INSERT INTO price_catalogues (version, published_at, published_by, note, items)
+         VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(catalogue.version)
+    .bind(micros(catalogue.published_at))
+    .bind(&catalogue.published_by)
+    .bind(&catalogue.note)
+    .bind(items)
+    .execute(&mut **tx)
+    .await;
+    match inserted {
+        Ok(_) => Ok(()),
+        Err(sqlx::Error::Database(d)) if d.is_unique_violation() => Err(StoreError::Conflict),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn catalogue_from_row(row: &SqliteRow) -> Result<PriceCatalogue> {
+    let items: String = row.try_get("items")?;
+    Ok(PriceCatalogue {
+        version: row.try_get("version")?,
+        published_at: micros(row.try_get("published_at")?),
+        published_by: row.try_get("published_by")?,
+        note: row.try_get("note")?,
+        items: serde_json::from_str(&items).map_err(corrupt)?,
+    })
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use gasdesk_calendar::{CalendarConfig, CalendarKind, OfficialCalendar, WorkCalendar};
 use gasdesk_domain::application::{Actor, Application, BuiltBy, Readiness, StaffRef};
+use gasdesk_domain::catalogue::{PriceCatalogue, PriceItem};
 use gasdesk_domain::connection::{self, Context, Intake};
 use gasdesk_domain::deadline::Calendars;
 use gasdesk_domain::event::NewEvent;
@@ -13,7 +14,7 @@ use gasdesk_domain::registry::BusinessLicence;
 use gasdesk_domain::rulebook::Rulebook;
 use gasdesk_domain::{Channel, Role};
 use gasdesk_store::scratch::ScratchDb;
-use gasdesk_store::{Created, Store, StoreError, User, WorklistQuery};
+use gasdesk_store::{Created, Store, StoreError, Table, User, WorklistQuery};
 use uuid::Uuid;
 
 struct Backend {
@@ -78,6 +79,9 @@ fn application(at: &str) -> (Application, NewEvent) {
         accepted_at: None,
         assignee: None,
         licence_seen: false,
+        line: None,
+        applicant_kind: None,
+        materials: Vec::new(),
     };
     let rulebook = Rulebook::county_default();
     let calendars = calendars();
@@ -85,6 +89,7 @@ fn application(at: &str) -> (Application, NewEvent) {
         rulebook: &rulebook,
         calendars: &calendars,
         now: bj(at),
+        catalogue: None,
     };
     let actor = Actor::applicant("张三");
     connection::open(&intake, None, Uuid::now_v7(), String::new(), &actor, &ctx).unwrap()
@@ -143,6 +148,7 @@ contract!(
     users_and_sessions,
     licences_are_upserted,
     calendar_years_are_kept,
+    catalogues_are_published_as_new_versions_and_never_change,
     jobs_follow_open_deadlines,
     a_job_is_held_by_one_claimer_until_its_lease_runs_out,
     one_idempotency_key_under_concurrency_creates_one,
@@ -375,6 +381,49 @@ async fn calendar_years_are_kept(store: &dyn Store) {
     assert_eq!(years, ["{\"year\":2027,\"v\":2}", "{\"year\":2028}"]);
 }
 
+fn catalogue(prices: &[(&str, i64)]) -> PriceCatalogue {
+    PriceCatalogue {
+        version: 0,
+        items: prices
+            .iter()
+            .map(|(code, fen)| PriceItem {
+                code: code.to_string(),
+                name: format!("项目{code}"),
+                unit: "米".into(),
+                unit_price_fen: *fen,
+            })
+            .collect(),
+        published_at: bj("2026-03-02T09:00"),
+        published_by: "经营计划部".into(),
+        note: Some("2026 年价格".into()),
+    }
+}
+
+async fn catalogues_are_published_as_new_versions_and_never_change(store: &dyn Store) {
+    assert!(store.catalogue(None).await.unwrap().is_none());
+    let first = store
+        .publish_catalogue(&catalogue(&[("GD-DN25", 8_650), ("BJ-01", 48_000)]))
+        .await
+        .unwrap();
+    assert_eq!(first.version, 1);
+    let mut second = catalogue(&[("GD-DN25", 9_100)]);
+    second.version = 77; // ignored: the store numbers versions
+    let second = store.publish_catalogue(&second).await.unwrap();
+    assert_eq!(second.version, 2);
+
+    let latest = store.catalogue(None).await.unwrap().unwrap();
+    assert_eq!(latest, second);
+    let old = store.catalogue(Some(1)).await.unwrap().unwrap();
+    assert_eq!(old, first);
+    assert_eq!(old.items[0].unit_price_fen, 8_650);
+    assert_eq!(old.items.len(), 2);
+    assert!(store.catalogue(Some(3)).await.unwrap().is_none());
+
+    let page = store.export(Table::Catalogues, None, 10).await.unwrap();
+    assert_eq!(page.len(), 2);
+    assert_eq!(store.import(&page).await.unwrap(), 0);
+}
+
 /// (kind, key, run_at) of every job of one application.
 async fn jobs_of(store: &dyn Store, app: &Application) -> Vec<(String, String, DateTime<Utc>)> {
     let mut jobs: Vec<_> = store
@@ -494,7 +543,6 @@ async fn one_idempotency_key_under_concurrency_creates_one(store: &dyn Store) {
 }
 
 async fn export_pages_through_everything_and_import_keeps_what_is_there(store: &dyn Store) {
-    use gasdesk_store::Table;
     let mut apps = Vec::new();
     for at in ["2026-03-03T10:00", "2026-03-03T11:00", "2026-03-04T09:00"] {
         let app = create(store, at).await;

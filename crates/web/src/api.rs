@@ -5,9 +5,10 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, State};
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
-use gasdesk_domain::Role;
 use gasdesk_domain::application::{Actor, Application};
+use gasdesk_domain::catalogue::{PriceCatalogue, PriceItem};
 use gasdesk_domain::connection::{Action, Command, Intake};
+use gasdesk_domain::{Channel, Role};
 use gasdesk_store::{Created, User};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
@@ -36,6 +37,9 @@ use crate::state::AppState;
         customer_managers,
         create_user,
         received_report,
+        current_catalogue,
+        catalogue_version,
+        publish_catalogue,
     ),
     components(schemas(ErrorBody))
 )]
@@ -157,6 +161,10 @@ pub struct ActionRequest {
     pub version: i64,
     /// When it happened, if not now (RFC 3339).
     pub occurred_at: Option<DateTime<Utc>>,
+    /// Where it came in, e.g. `business_hall` for a hand-in at the
+    /// counter; the back office (`office`) when not given.
+    #[serde(default)]
+    pub channel: Option<Channel>,
     pub action: Action,
 }
 
@@ -182,6 +190,7 @@ pub async fn take_action(
         action: request.action,
         occurred_at: request.occurred_at,
         version: request.version,
+        channel: request.channel,
     };
     Ok(Json(service::act(&state, &number, command, &staff).await?))
 }
@@ -357,6 +366,64 @@ pub async fn received_report(
         month: q.month,
         received,
     }))
+}
+
+/// The price catalogue in force: the latest published version.
+#[utoipa::path(
+    get, path = "/api/v1/catalogue",
+    responses(
+        (status = 200, body = PriceCatalogue),
+        (status = 404, description = "Nothing published yet", body = ErrorBody),
+    )
+)]
+pub async fn current_catalogue(
+    State(state): State<AppState>,
+    _staff: Staff,
+) -> Result<Json<PriceCatalogue>, AppError> {
+    Ok(Json(service::catalogue(&state, None).await?))
+}
+
+/// One published version of the price catalogue, as quotes made with it
+/// were priced.
+#[utoipa::path(
+    get, path = "/api/v1/catalogue/{version}",
+    params(("version" = i64, Path, description = "Catalogue version")),
+    responses((status = 200, body = PriceCatalogue), (status = 404, body = ErrorBody))
+)]
+pub async fn catalogue_version(
+    State(state): State<AppState>,
+    _staff: Staff,
+    Path(version): Path<i64>,
+) -> Result<Json<PriceCatalogue>, AppError> {
+    Ok(Json(service::catalogue(&state, Some(version)).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CatalogueRequest {
+    /// Every item of the new version: what is not listed is no longer
+    /// priced. Unit prices in integer fen.
+    pub items: Vec<PriceItem>,
+    pub note: Option<String>,
+}
+
+/// Publishes a new version of the price catalogue (Business Planning Dept).
+/// Quotes already made keep the version they were priced with.
+#[utoipa::path(
+    post, path = "/api/v1/catalogue", request_body = CatalogueRequest,
+    responses(
+        (status = 201, body = PriceCatalogue),
+        (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+pub async fn publish_catalogue(
+    State(state): State<AppState>,
+    staff: Staff,
+    Json(request): Json<CatalogueRequest>,
+) -> Result<(StatusCode, Json<PriceCatalogue>), AppError> {
+    let published =
+        service::publish_catalogue(&state, &staff, &request.items, request.note.as_deref()).await?;
+    Ok((StatusCode::CREATED, Json(published)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

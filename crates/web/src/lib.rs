@@ -45,6 +45,9 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("/api/v1/customer-managers", "GET"),
     ("/api/v1/users", "POST"),
     ("/api/v1/reports/received", "GET"),
+    ("/api/v1/catalogue", "GET"),
+    ("/api/v1/catalogue", "POST"),
+    ("/api/v1/catalogue/{version}", "GET"),
 ];
 
 /// The whole application, ready to serve.
@@ -66,6 +69,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/customer-managers", get(api::customer_managers))
         .route("/api/v1/users", post(api::create_user))
         .route("/api/v1/reports/received", get(api::received_report))
+        .route(
+            "/api/v1/catalogue",
+            get(api::current_catalogue).post(api::publish_catalogue),
+        )
+        .route("/api/v1/catalogue/{version}", get(api::catalogue_version))
         .merge(pages::routes())
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(middleware::from_fn(same_origin))

@@ -3,6 +3,7 @@
 //! events together.
 
 use gasdesk_domain::application::{Actor, Application, StaffRef};
+use gasdesk_domain::catalogue::PriceCatalogue;
 use gasdesk_domain::connection::{self, Action, Command, Context, Intake};
 use gasdesk_domain::deadline::DeadlineStatus;
 use gasdesk_domain::event::Event;
@@ -44,7 +45,7 @@ pub async fn submit(
         }),
         Err(_) => None,
     };
-    let (application, event) = with_rules(state, |ctx| {
+    let (application, event) = with_rules(state, None, |ctx| {
         let id = Uuid::now_v7();
         connection::open(&intake, licence.as_ref(), id, String::new(), actor, ctx)
     })?;
@@ -65,14 +66,19 @@ fn scoped_key(key: &str, intake: &Intake) -> String {
     hex::encode(hash.finalize())
 }
 
-/// Runs a decision of the rules with the rulebook, the current calendars
-/// and the time now.
-fn with_rules<T>(state: &AppState, decide: impl FnOnce(&Context<'_>) -> T) -> T {
+/// Runs a decision of the rules with the rulebook, the current calendars,
+/// the time now and, for quotes, the price catalogue in force.
+fn with_rules<T>(
+    state: &AppState,
+    catalogue: Option<&PriceCatalogue>,
+    decide: impl FnOnce(&Context<'_>) -> T,
+) -> T {
     let calendars = state.calendars();
     decide(&Context {
         rulebook: &state.rulebook,
         calendars: &calendars,
         now: state.now(),
+        catalogue,
     })
 }
 
@@ -100,7 +106,14 @@ pub async fn act(
     if let Action::HandOver { to } | Action::Assign { to } = &mut command.action {
         *to = customer_manager(state, to.user_id).await?;
     }
-    let (next, events) = with_rules(state, |ctx| {
+    // Only quotes are priced; other actions need no catalogue read.
+    let catalogue = match command.action {
+        Action::IssueDesign { .. } | Action::ReviseQuote { .. } => {
+            state.store.catalogue(None).await?
+        }
+        _ => None,
+    };
+    let (next, events) = with_rules(state, catalogue.as_ref(), |ctx| {
         let actor = staff.actor();
         connection::decide(
             &application,
@@ -405,4 +418,39 @@ pub async fn received_in_month(state: &AppState, month: &str) -> Result<i64, App
         .store
         .count_accepted(start(first)?, start(next)?)
         .await?)
+}
+
+/// A published catalogue version, or the one in force.
+pub async fn catalogue(state: &AppState, version: Option<i64>) -> Result<PriceCatalogue, AppError> {
+    state
+        .store
+        .catalogue(version)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Publishes the next catalogue version: the Business Planning Dept's
+/// work (administrators too, for the first set-up).
+pub async fn publish_catalogue(
+    state: &AppState,
+    staff: &Staff,
+    items: &[gasdesk_domain::catalogue::PriceItem],
+    note: Option<&str>,
+) -> Result<PriceCatalogue, AppError> {
+    if !staff.is(&[Role::BusinessPlanning, Role::Admin]) {
+        return Err(AppError::Domain(gasdesk_domain::DomainError::Forbidden));
+    }
+    let items = gasdesk_domain::catalogue::check_items(items)?;
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    if note.is_some_and(|n| n.chars().count() > 500 || n.chars().any(char::is_control)) {
+        return Err(gasdesk_domain::DomainError::invalid("note").into());
+    }
+    let catalogue = PriceCatalogue {
+        version: 0,
+        items,
+        published_at: state.now(),
+        published_by: staff.actor().name,
+        note: note.map(str::to_string),
+    };
+    Ok(state.store.publish_catalogue(&catalogue).await?)
 }

@@ -234,6 +234,9 @@ fn read_line(t: &Table<'_>, line: ServiceLine) -> Option<LineRules> {
     if line == ServiceLine::Connection102 {
         check_102(t, &steps.tables, &steps.built, &limit_keys);
     }
+    if line == ServiceLine::OneStop {
+        check_one_stop(t, &steps.built);
+    }
 
     let mut steps_built = steps.built.into_iter().collect::<Option<Vec<_>>>()?;
     steps_built.sort_by_key(|s| s.order);
@@ -642,6 +645,20 @@ fn check_102(t: &Table<'_>, tables: &[Table<'_>], built: &[Option<StepRules>], l
         if !limits.contains(key) {
             t.error(format!(
                 "missing limit `{key}`: the 102 workflow needs it ([[connection_102.limits]])"
+            ));
+        }
+    }
+}
+
+/// The one-stop workflow looks its steps up by key.
+fn check_one_stop(t: &Table<'_>, built: &[Option<StepRules>]) {
+    if !built.iter().all(Option::is_some) {
+        return;
+    }
+    for key in REQUIRED_ONE_STOP_STEPS {
+        if !built.iter().flatten().any(|s| s.key == key) {
+            t.error(format!(
+                "missing step `{key}`: the one-stop workflow needs it ([[one_stop.steps]])"
             ));
         }
     }

@@ -5,8 +5,8 @@
 use std::process::{Command, Output};
 
 use gasdesk_domain::Role;
-use gasdesk_store::scratch::ScratchDb;
 use gasdesk_store::Table;
+use gasdesk_store::scratch::ScratchDb;
 use serde_json::json;
 
 use crate::support::{TestServer, USCC, bj, intake};

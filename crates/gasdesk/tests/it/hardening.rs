@@ -324,7 +324,8 @@ async fn a_routed_application_stays_on_the_worklist_until_answered() {
         "built_by": "company_built", "completion_accepted": false}});
     let (status, app) = server.act(&cm, &number, 1, call).await;
     assert_eq!(status, 200, "{app}");
-    assert_eq!(app["status"], "routed_one_stop");
+    // The response completes registration: survey and design come next.
+    assert_eq!(app["status"], "awaiting_survey");
     assert_eq!(
         deadline(&app, "online_response")["met_at"],
         bj_json("2026-03-03T15:00")

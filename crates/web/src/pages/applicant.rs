@@ -121,6 +121,9 @@ impl ApplicantForm {
             accepted_at,
             assignee,
             licence_seen: false,
+            line: None,
+            applicant_kind: None,
+            materials: Vec::new(),
         })
     }
 }

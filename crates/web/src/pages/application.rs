@@ -173,6 +173,7 @@ fn command(kind: &str, f: &Fields) -> Result<Command, Fault> {
         action: action(kind, f)?,
         occurred_at,
         version,
+        channel: None,
     })
 }
 
@@ -198,6 +199,8 @@ fn action(kind: &str, f: &Fields) -> Result<Action, Fault> {
         },
         "sign_contract" => Action::SignContract {
             contract_number: f.text("contract_number").to_string(),
+            invoice: None,
+            special_requests: None,
         },
         "schedule_gas_on" => Action::ScheduleGasOn {
             planned_at: f.required_time("planned_at", "请填写计划通气时间。")?,
@@ -213,6 +216,7 @@ fn action(kind: &str, f: &Fields) -> Result<Action, Fault> {
                 .collect(),
             failure_cause: failure_cause(f.text("failure_cause"))?,
             note: f.optional("note"),
+            safety_briefing: Vec::new(),
         },
         "correct_occurred_at" => Action::CorrectOccurredAt {
             seq: f

@@ -386,6 +386,7 @@ mod tests {
                 met_at: Some(t(at)),
                 met_entered_at: Some(t(entered)),
                 overdue_noted_at: None,
+                pauses: Vec::new(),
             },
             state: DeadlineState::MetOnTime,
             elapsed_seconds: 40 * 60,
