@@ -99,6 +99,35 @@ key = "m3"
 name = "材料三"
 rule = "R-OS-0"
 
+[[one_stop.steps]]
+key = "survey_design"
+name = "踏勘设计"
+order = 10
+handling = "limited"
+maximum = "PT7H"
+starts = "registration.completed"
+roles = ["customer_manager"]
+rule = "R-OS-2"
+
+[[one_stop.steps]]
+key = "contract_payment"
+name = "签约缴费"
+order = 11
+handling = "immediate"
+starts = "survey_design.completed"
+roles = ["customer_manager"]
+rule = "R-OS-3"
+
+[[one_stop.steps]]
+key = "construction_gas_on"
+name = "施工通气"
+order = 12
+handling = "limited"
+maximum = "P2D"
+starts = "contract_payment.completed"
+roles = ["customer_manager"]
+rule = "R-OS-4"
+
 [new_community]
 name = "小区"
 rule = "R-NC"
