@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::community::CommunityCase;
 use crate::deadline::Deadline;
 use crate::materials::{HandIn, MaterialState};
 use crate::one_stop::OneStopCase;
@@ -141,8 +142,12 @@ pub enum Status {
     RoutedOneStop,
     /// One-stop: survey time to agree, site survey, design plan and quote.
     AwaitingSurvey,
-    /// One-stop: the works being built after contract and payment.
+    /// One-stop and new community: the works being built after contract and
+    /// payment.
     UnderConstruction,
+    /// New community: design cooperation, drawings reviewed by the owning
+    /// unit.
+    AwaitingDesign,
     Cancelled,
 }
 
@@ -158,6 +163,7 @@ impl Status {
             Status::RoutedOneStop => "routed_one_stop",
             Status::AwaitingSurvey => "awaiting_survey",
             Status::UnderConstruction => "under_construction",
+            Status::AwaitingDesign => "awaiting_design",
             Status::Cancelled => "cancelled",
         }
     }
@@ -166,7 +172,7 @@ impl Status {
         Status::ALL.into_iter().find(|x| x.as_str() == s)
     }
 
-    pub const ALL: [Status; 10] = [
+    pub const ALL: [Status; 11] = [
         Status::AwaitingHandover,
         Status::AwaitingFirstCall,
         Status::AwaitingVerification,
@@ -176,6 +182,7 @@ impl Status {
         Status::RoutedOneStop,
         Status::AwaitingSurvey,
         Status::UnderConstruction,
+        Status::AwaitingDesign,
         Status::Cancelled,
     ];
 
@@ -254,6 +261,9 @@ pub struct Application {
     /// What the one-stop line records.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub one_stop: Option<OneStopCase>,
+    /// What the new-community line records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub community: Option<CommunityCase>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extended_services: Vec<ExtendedOffer>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

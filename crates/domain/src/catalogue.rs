@@ -172,6 +172,55 @@ impl Quote {
     }
 }
 
+/// One payment, with its receipt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Payment {
+    pub amount_fen: i64,
+    pub receipt_number: String,
+    pub method: String,
+    pub paid_at: DateTime<Utc>,
+    /// The quote revision paid against.
+    pub quote_revision: u32,
+}
+
+/// Records a payment against `quote` with its receipt and returns what is
+/// still outstanding. The quote is checked first; a payment that would take
+/// the total paid past the quote, a receipt used twice, or a non-positive
+/// amount is refused.
+pub fn pay(
+    quote: &Quote,
+    payments: &mut Vec<Payment>,
+    amount_fen: i64,
+    receipt_number: &str,
+    method: &str,
+    at: DateTime<Utc>,
+) -> Result<i64, DomainError> {
+    let receipt_number = crate::connection::required_text("receipt_number", receipt_number)?;
+    let method = crate::connection::required_text("method", method)?;
+    if !quote.is_consistent() {
+        return Err(DomainError::QuoteInconsistent);
+    }
+    if amount_fen <= 0 {
+        return Err(DomainError::invalid("amount_fen"));
+    }
+    if payments.iter().any(|p| p.receipt_number == receipt_number) {
+        return Err(DomainError::invalid("receipt_number"));
+    }
+    let paid = sum(payments.iter().map(|p| p.amount_fen)).and_then(|p| p.checked_add(amount_fen));
+    let paid = match paid {
+        Some(p) if p <= quote.total_fen => p,
+        _ => return Err(DomainError::PaymentExceedsQuote),
+    };
+    payments.push(Payment {
+        amount_fen,
+        receipt_number,
+        method,
+        paid_at: at,
+        quote_revision: quote.revision,
+    });
+    Ok(quote.total_fen - paid)
+}
+
 /// A sum of fen that refuses to overflow.
 pub fn sum(amounts: impl IntoIterator<Item = i64>) -> Option<i64> {
     amounts.into_iter().try_fold(0i64, i64::checked_add)

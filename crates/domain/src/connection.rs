@@ -15,6 +15,7 @@ use crate::application::{
     Readiness, SiteVerification, StaffRef, Status,
 };
 use crate::catalogue::{PriceCatalogue, QuoteRequestLine};
+use crate::community::{self, BuildStandard, DrawingKind, HouseholdAddress, Plot};
 use crate::deadline::{Calendars, Deadline};
 use crate::error::DomainError;
 use crate::event::{Event, NewEvent};
@@ -70,10 +71,21 @@ pub struct Intake {
     /// holds no business licence and is never asked for one).
     #[serde(default)]
     pub applicant_kind: Option<ApplicantKind>,
-    /// One-stop: the listed materials handed in at intake, by key; what is
-    /// missing and waivable makes the application pre-accepted.
+    /// One-stop and new community: the listed materials handed in at
+    /// intake, by key; what is missing and waivable makes the application
+    /// pre-accepted.
     #[serde(default)]
     pub materials: Vec<String>,
+    /// New community: the ledger entry the application starts from.
+    #[serde(default)]
+    pub plot_id: Option<Uuid>,
+    /// New community: shell or fitted.
+    #[serde(default)]
+    pub build_standard: Option<BuildStandard>,
+    /// New community, fitted: the gas appliances the developer supplies
+    /// (`stove`, `water_heater`, `floor_heating`).
+    #[serde(default)]
+    pub developer_appliances: Vec<String>,
 }
 
 /// What the rules need from the outside world to open an application.
@@ -81,8 +93,23 @@ pub struct Context<'a> {
     pub rulebook: &'a Rulebook,
     pub calendars: &'a Calendars,
     pub now: DateTime<Utc>,
-    /// The price catalogue in force, for quotes.
+    /// The price catalogue in force, for quotes and fees.
     pub catalogue: Option<&'a PriceCatalogue>,
+    /// The ledger entry an intake names, looked up.
+    pub plot: Option<&'a Plot>,
+}
+
+impl<'a> Context<'a> {
+    /// A context with no catalogue and no ledger entry at hand.
+    pub fn new(rulebook: &'a Rulebook, calendars: &'a Calendars, now: DateTime<Utc>) -> Self {
+        Context {
+            rulebook,
+            calendars,
+            now,
+            catalogue: None,
+            plot: None,
+        }
+    }
 }
 
 /// Checks an intake and opens the application with its first event.
@@ -113,11 +140,12 @@ pub fn open(
     let qualifies = intake.readiness.qualifies_for_102();
     let line = match intake.line {
         Some(ServiceLine::Connection102) | None if qualifies => ServiceLine::Connection102,
-        Some(ServiceLine::NewCommunity) => return Err(DomainError::invalid("line")),
+        Some(ServiceLine::NewCommunity) => ServiceLine::NewCommunity,
         _ => ServiceLine::OneStop,
     };
     let status = match (line, intake.channel) {
         (ServiceLine::OneStop, _) => Status::RoutedOneStop,
+        (ServiceLine::NewCommunity, _) => Status::AwaitingDesign,
         (_, c) if c.is_in_person() => Status::AwaitingHandover,
         _ => Status::AwaitingFirstCall,
     };
@@ -158,13 +186,18 @@ pub fn open(
         hand_ins: Vec::new(),
         waiting_on_applicant: None,
         one_stop: None,
+        community: None,
         extended_services: Vec::new(),
         permits: Vec::new(),
         version: 1,
     };
     let mut application = application;
-    if line == ServiceLine::OneStop {
-        one_stop_registration(&mut application, intake, licence, ctx)?;
+    match line {
+        ServiceLine::OneStop => one_stop_registration(&mut application, intake, licence, ctx)?,
+        ServiceLine::NewCommunity => {
+            community_registration(&mut application, intake, licence, actor, ctx)?
+        }
+        ServiceLine::Connection102 => {}
     }
     let event = NewEvent {
         kind: "submitted".into(),
@@ -182,6 +215,40 @@ pub fn open(
         }),
     };
     Ok((application, event))
+}
+
+/// Registers a developer's community: its materials (shareable from the
+/// government systems, so waivable), its build standard, and the ledger
+/// entry it starts from.
+fn community_registration(
+    app: &mut Application,
+    intake: &Intake,
+    licence: Option<&BusinessLicence>,
+    actor: &Actor,
+    ctx: &Context<'_>,
+) -> Result<(), DomainError> {
+    let rules = ctx
+        .rulebook
+        .line(ServiceLine::NewCommunity)
+        .ok_or(DomainError::RulebookIncomplete("new_community"))?;
+    let kind = intake.applicant_kind.unwrap_or(ApplicantKind::Developer);
+    if kind != ApplicantKind::Developer {
+        return Err(DomainError::invalid("applicant_kind"));
+    }
+    let plot = match (intake.plot_id, ctx.plot) {
+        (None, _) => None,
+        (Some(id), Some(p)) if p.id == id && p.application_number.is_none() => Some(p),
+        _ => return Err(DomainError::invalid("plot_id")),
+    };
+    app.materials = materials::at_intake(rules, kind, &intake.materials, licence)?;
+    community::register(
+        app,
+        plot,
+        intake.build_standard,
+        &intake.developer_appliances,
+        actor,
+        ctx,
+    )
 }
 
 /// Registers a one-stop application: its materials, and its clocks. At a
@@ -498,6 +565,56 @@ pub enum Action {
         government_fee_fen: Option<i64>,
         note: Option<String>,
     },
+    /// New community: the design institute contacted the developer.
+    ContactDeveloper {},
+    /// New community: the developer's design data arrived.
+    ReceiveDesignData {},
+    /// New community: a drawing version submitted for review.
+    SubmitDrawing {
+        kind: DrawingKind,
+        summary: String,
+    },
+    /// New community: the owning unit's review of a drawing version.
+    ReviewDrawing {
+        drawing: u32,
+        passed: bool,
+        #[serde(default)]
+        reasons: Vec<String>,
+    },
+    /// New community: the pre-buried pipe contract, its supporting fee
+    /// priced from the catalogue, and extended-service contracts alongside.
+    SignCommunityContract {
+        contract_number: String,
+        fee: Vec<QuoteRequestLine>,
+        #[serde(default)]
+        extended_contracts: Vec<String>,
+    },
+    /// New community: a milestone of the developer's building schedule.
+    AddMilestone {
+        building: String,
+        description: String,
+        planned_at: DateTime<Utc>,
+    },
+    /// New community: progress and quality noted on a milestone (numbered
+    /// from 1), or the milestone reached.
+    NoteProgress {
+        milestone: usize,
+        progress: Option<String>,
+        quality: Option<String>,
+        #[serde(default)]
+        reached: bool,
+    },
+    /// New community: households entered from the building structure survey.
+    RegisterHouseholds {
+        households: Vec<HouseholdAddress>,
+    },
+    /// New community: the developer asks for gas-on.
+    RequestGasOn {},
+    /// New community, after gas-on: a household opens its account.
+    OpenAccount {
+        household: u32,
+        account_number: String,
+    },
 }
 
 impl Action {
@@ -534,6 +651,16 @@ impl Action {
             Action::OfferExtendedService { .. } => "offer_extended_service",
             Action::RequestPermitAgency { .. } => "request_permit_agency",
             Action::UpdatePermit { .. } => "update_permit",
+            Action::ContactDeveloper { .. } => "contact_developer",
+            Action::ReceiveDesignData { .. } => "receive_design_data",
+            Action::SubmitDrawing { .. } => "submit_drawing",
+            Action::ReviewDrawing { .. } => "review_drawing",
+            Action::SignCommunityContract { .. } => "sign_community_contract",
+            Action::AddMilestone { .. } => "add_milestone",
+            Action::NoteProgress { .. } => "note_progress",
+            Action::RegisterHouseholds { .. } => "register_households",
+            Action::RequestGasOn { .. } => "request_gas_on",
+            Action::OpenAccount { .. } => "open_account",
         }
     }
 
@@ -571,17 +698,37 @@ impl Action {
             Action::OfferExtendedService { .. } => "extended_service_offered",
             Action::RequestPermitAgency { .. } => "permit_agency_requested",
             Action::UpdatePermit { .. } => "permit_updated",
+            Action::ContactDeveloper { .. } => "developer_contacted",
+            Action::ReceiveDesignData { .. } => "design_data_received",
+            Action::SubmitDrawing { .. } => "drawing_submitted",
+            Action::ReviewDrawing { .. } => "drawing_reviewed",
+            Action::SignCommunityContract { .. } => "community_contract_signed",
+            Action::AddMilestone { .. } => "milestone_added",
+            Action::NoteProgress { .. } => "progress_noted",
+            Action::RegisterHouseholds { .. } => "households_registered",
+            Action::RequestGasOn { .. } => "gas_on_requested",
+            Action::OpenAccount { .. } => "account_opened",
         }
     }
 }
 
 /// Every action kind, for the pages and the API document, in the order a
 /// page offers them.
-pub const ACTION_KINDS: [&str; 31] = [
+pub const ACTION_KINDS: [&str; 41] = [
     "hand_over",
     "assign",
     "record_first_call",
     "verify_site",
+    "contact_developer",
+    "receive_design_data",
+    "submit_drawing",
+    "review_drawing",
+    "sign_community_contract",
+    "add_milestone",
+    "note_progress",
+    "register_households",
+    "request_gas_on",
+    "open_account",
     "await_applicant",
     "applicant_responded",
     "follow_up_applicant",
@@ -617,15 +764,17 @@ fn allowed_in(action: &Action, app: &Application) -> bool {
     let status = app.status;
     let open = !status.is_closed();
     let one_stop = app.line == ServiceLine::OneStop;
+    let community = app.line == ServiceLine::NewCommunity;
     let waiting = app.waiting_on_applicant.is_some();
     let case = app.one_stop.as_ref();
+    let nc = app.community.as_ref();
     match action {
         Action::HandOver { .. } => status == AwaitingHandover,
         Action::Assign { .. } | Action::Cancel { .. } => open,
         Action::RecordFirstCall { .. } => matches!(status, AwaitingFirstCall | RoutedOneStop),
         Action::VerifySite { .. } => status == AwaitingVerification,
         Action::SignContract { .. } => {
-            status == AwaitingContract && !(one_stop && app.contract_number.is_some())
+            status == AwaitingContract && !community && !(one_stop && app.contract_number.is_some())
         }
         Action::ScheduleGasOn { .. } | Action::RecordAcceptance { .. } => status == AwaitingGasOn,
         Action::CorrectOccurredAt { .. } | Action::AddNote { .. } => true,
@@ -661,7 +810,7 @@ fn allowed_in(action: &Action, app: &Application) -> bool {
                 && case.is_some_and(|c| c.quote.as_ref().is_some_and(|q| q.confirmed_at.is_none()))
         }
         Action::RecordPayment { .. } => {
-            one_stop && status == AwaitingContract && app.contract_number.is_some()
+            (one_stop || community) && status == AwaitingContract && app.contract_number.is_some()
         }
         Action::RequestMaterial { .. } | Action::HandInMaterial { .. } => {
             open && materials::pre_accepted(app)
@@ -687,10 +836,39 @@ fn allowed_in(action: &Action, app: &Application) -> bool {
             open && case.is_some_and(|c| c.site_problems.iter().any(|p| p.resolved_at.is_none()))
         }
         Action::RecordSatisfaction { .. } => one_stop && status == AwaitingGasOn,
-        Action::OfferExtendedService { .. } => status != Cancelled && one_stop,
+        Action::OfferExtendedService { .. } => status != Cancelled && (one_stop || community),
         Action::RequestPermitAgency { .. } => open && one_stop,
         Action::UpdatePermit { .. } => {
             status != Cancelled && app.permits.iter().any(|p| !p.status.is_final())
+        }
+        Action::ContactDeveloper { .. } => {
+            status == AwaitingDesign && nc.is_some_and(|c| c.developer_contacted_at.is_none())
+        }
+        Action::ReceiveDesignData { .. } => {
+            status == AwaitingDesign && nc.is_some_and(|c| c.design_data_received_at.is_none())
+        }
+        Action::SubmitDrawing { .. } => status == AwaitingDesign,
+        Action::ReviewDrawing { .. } => {
+            status == AwaitingDesign
+                && nc.is_some_and(|c| c.drawings.iter().any(|d| d.review.is_none()))
+        }
+        Action::SignCommunityContract { .. } => {
+            community && status == AwaitingContract && app.contract_number.is_none()
+        }
+        Action::AddMilestone { .. } | Action::NoteProgress { .. } => {
+            community && status == UnderConstruction
+        }
+        Action::RegisterHouseholds { .. } => {
+            community
+                && matches!(
+                    status,
+                    AwaitingDesign | AwaitingContract | UnderConstruction
+                )
+        }
+        Action::RequestGasOn { .. } => community && status == UnderConstruction,
+        Action::OpenAccount { .. } => {
+            status == GasOn
+                && nc.is_some_and(|c| c.households.iter().any(|h| h.account_number.is_none()))
         }
     }
 }
@@ -730,6 +908,18 @@ fn roles_for(action: &Action) -> &'static [Role] {
         | Action::ReportSiteProblem { .. }
         | Action::CompleteConstruction { .. } => &[ConstructionUnit, CustomerManager, Supervisor],
         Action::ResolveSiteProblem { .. } => &[Designer, CustomerManager, Supervisor],
+        Action::ContactDeveloper { .. }
+        | Action::ReceiveDesignData { .. }
+        | Action::SubmitDrawing { .. } => &[Designer, Supervisor],
+        // The owning unit reviews drawings: the supervisor speaks for it.
+        Action::ReviewDrawing { .. } => &[Supervisor],
+        Action::SignCommunityContract { .. } | Action::RequestGasOn { .. } => {
+            &[CustomerManager, Supervisor]
+        }
+        Action::AddMilestone { .. }
+        | Action::NoteProgress { .. }
+        | Action::RegisterHouseholds { .. } => &[CustomerManager, ConstructionUnit, Supervisor],
+        Action::OpenAccount { .. } => &[ServiceStaff, CustomerManager, Supervisor],
     }
 }
 
@@ -741,6 +931,9 @@ pub fn next_step(app: &Application) -> Option<&'static str> {
     }
     let case = app.one_stop.clone().unwrap_or_default();
     let one_stop = app.line == ServiceLine::OneStop;
+    if app.line == ServiceLine::NewCommunity {
+        return community_next_step(app);
+    }
     match app.status {
         Status::AwaitingHandover => Some("hand_over"),
         Status::AwaitingFirstCall | Status::RoutedOneStop => Some("record_first_call"),
@@ -780,7 +973,35 @@ pub fn next_step(app: &Application) -> Option<&'static str> {
             Some("record_satisfaction")
         }
         Status::AwaitingGasOn => Some("record_acceptance"),
-        Status::GasOn | Status::Cancelled => None,
+        Status::AwaitingDesign | Status::GasOn | Status::Cancelled => None,
+    }
+}
+
+fn community_next_step(app: &Application) -> Option<&'static str> {
+    let c = app.community.clone().unwrap_or_default();
+    let open_review = c.drawings.iter().any(|d| d.review.is_none());
+    match app.status {
+        Status::AwaitingDesign if c.developer_contacted_at.is_none() => Some("contact_developer"),
+        Status::AwaitingDesign if open_review => Some("review_drawing"),
+        Status::AwaitingDesign if c.latest(DrawingKind::SourcePipeline).is_none() => {
+            Some("submit_drawing")
+        }
+        Status::AwaitingDesign if c.design_data_received_at.is_none() => {
+            Some("receive_design_data")
+        }
+        Status::AwaitingDesign => Some("submit_drawing"),
+        Status::AwaitingContract if app.contract_number.is_none() => {
+            Some("sign_community_contract")
+        }
+        Status::AwaitingContract => Some("record_payment"),
+        Status::UnderConstruction if c.households.is_empty() => Some("register_households"),
+        Status::UnderConstruction => Some("request_gas_on"),
+        Status::AwaitingGasOn if app.gas_on_planned_at.is_none() => Some("schedule_gas_on"),
+        Status::AwaitingGasOn => Some("record_acceptance"),
+        Status::GasOn if c.households.iter().any(|h| h.account_number.is_none()) => {
+            Some("open_account")
+        }
+        _ => None,
     }
 }
 
@@ -923,6 +1144,41 @@ fn probe_action(kind: &str, actor: &Actor) -> Action {
             status: PermitStatus::Submitted,
             government_fee_fen: None,
             note: None,
+        },
+        "contact_developer" => Action::ContactDeveloper {},
+        "receive_design_data" => Action::ReceiveDesignData {},
+        "submit_drawing" => Action::SubmitDrawing {
+            kind: DrawingKind::SourcePipeline,
+            summary: String::new(),
+        },
+        "review_drawing" => Action::ReviewDrawing {
+            drawing: 0,
+            passed: true,
+            reasons: Vec::new(),
+        },
+        "sign_community_contract" => Action::SignCommunityContract {
+            contract_number: String::new(),
+            fee: Vec::new(),
+            extended_contracts: Vec::new(),
+        },
+        "add_milestone" => Action::AddMilestone {
+            building: String::new(),
+            description: String::new(),
+            planned_at: DateTime::<Utc>::MIN_UTC,
+        },
+        "note_progress" => Action::NoteProgress {
+            milestone: 0,
+            progress: None,
+            quality: None,
+            reached: false,
+        },
+        "register_households" => Action::RegisterHouseholds {
+            households: Vec::new(),
+        },
+        "request_gas_on" => Action::RequestGasOn {},
+        "open_account" => Action::OpenAccount {
+            household: 0,
+            account_number: String::new(),
         },
         _ => Action::AddNote {
             text: String::new(),
@@ -1132,10 +1388,14 @@ fn apply(
             record_acceptance(app, *passed, participants, *failure_cause, note, at)?;
             if *passed {
                 app.status = Status::GasOn;
-                if one_stop {
-                    workflow::complete_step(app, one_stop::CONSTRUCTION_GAS_ON, at, ctx)?;
-                } else {
-                    meet(app, "gas_on", at, ctx.now);
+                match app.line {
+                    ServiceLine::OneStop => {
+                        workflow::complete_step(app, one_stop::CONSTRUCTION_GAS_ON, at, ctx)?
+                    }
+                    ServiceLine::NewCommunity => {
+                        workflow::complete_step(app, community::ACCEPTANCE_GAS_ON, at, ctx)?
+                    }
+                    ServiceLine::Connection102 => meet(app, "gas_on", at, ctx.now),
                 }
             }
         }
@@ -1204,7 +1464,11 @@ fn apply(
             receipt_number,
             method,
         } => {
-            let left = one_stop::record_payment(app, *amount_fen, receipt_number, method, at, ctx)?;
+            let left = if app.line == ServiceLine::NewCommunity {
+                community::record_payment(app, *amount_fen, receipt_number, method, at, ctx)?
+            } else {
+                one_stop::record_payment(app, *amount_fen, receipt_number, method, at, ctx)?
+            };
             payload["outstanding_fen"] = serde_json::json!(left);
         }
         Action::RequestMaterial { material, note } => {
@@ -1260,6 +1524,53 @@ fn apply(
             government_fee_fen,
             note,
         } => services::update_permit(app, permit, *status, *government_fee_fen, note, at)?,
+        Action::ContactDeveloper {} => community::contact_developer(app, at, ctx.now),
+        Action::ReceiveDesignData {} => community::receive_design_data(app, at, ctx)?,
+        Action::SubmitDrawing { kind, summary } => {
+            let version = community::submit_drawing(app, *kind, summary, actor, at, ctx.now)?;
+            payload["version"] = serde_json::json!(version);
+        }
+        Action::ReviewDrawing {
+            drawing,
+            passed,
+            reasons,
+        } => community::review_drawing(app, *drawing, *passed, reasons, actor, at, ctx)?,
+        Action::SignCommunityContract {
+            contract_number,
+            fee,
+            extended_contracts,
+        } => {
+            let priced = community::sign_contract(
+                app,
+                contract_number,
+                fee,
+                extended_contracts,
+                actor,
+                at,
+                ctx,
+            )?;
+            payload["priced"] = serde_json::to_value(priced).unwrap_or_default();
+        }
+        Action::AddMilestone {
+            building,
+            description,
+            planned_at,
+        } => community::add_milestone(app, building, description, *planned_at)?,
+        Action::NoteProgress {
+            milestone,
+            progress,
+            quality,
+            reached,
+        } => community::note_progress(app, *milestone, progress, quality, *reached, actor, at)?,
+        Action::RegisterHouseholds { households } => {
+            let added = community::register_households(app, households)?;
+            payload["added"] = serde_json::json!(added);
+        }
+        Action::RequestGasOn {} => community::request_gas_on(app, at, ctx)?,
+        Action::OpenAccount {
+            household,
+            account_number,
+        } => community::open_account(app, *household, account_number, at)?,
     }
     Ok(payload)
 }
@@ -1302,8 +1613,13 @@ fn deadlines_met_by(kind: &str) -> &'static [&'static str] {
     match kind {
         "handed_over" => &["handover"],
         "first_call_recorded" => &["first_call", "online_response"],
-        "acceptance_recorded" => &["gas_on", one_stop::CONSTRUCTION_GAS_ON],
+        "acceptance_recorded" => &[
+            "gas_on",
+            one_stop::CONSTRUCTION_GAS_ON,
+            community::ACCEPTANCE_GAS_ON,
+        ],
         "design_delivered" => &[one_stop::SURVEY_DESIGN],
+        "developer_contacted" => &[community::DEVELOPER_CONTACT],
         "site_entered" => &[one_stop::SITE_ENTRY],
         _ => &[],
     }
@@ -1418,6 +1734,7 @@ mod tests {
             hand_ins: Vec::new(),
             waiting_on_applicant: None,
             one_stop: None,
+            community: None,
             extended_services: Vec::new(),
             permits: Vec::new(),
             version: 1,

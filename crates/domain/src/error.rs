@@ -85,6 +85,12 @@ pub enum DomainError {
     SatisfactionMissing,
     #[error("that service is not offered on this line")]
     UnknownService,
+    #[error("that drawing cannot be submitted yet: what it rests on is not there")]
+    DrawingNotReady,
+    #[error("the latest version of that drawing is in review or passed")]
+    DrawingNotReturned,
+    #[error("no household has been entered for the community")]
+    HouseholdsMissing,
     #[error("the rulebook has no {0} line")]
     RulebookIncomplete(&'static str),
     #[error(transparent)]
@@ -136,6 +142,9 @@ impl DomainError {
             DomainError::ProblemsOpen => "problems_open",
             DomainError::SatisfactionMissing => "satisfaction_missing",
             DomainError::UnknownService => "unknown_service",
+            DomainError::DrawingNotReady => "drawing_not_ready",
+            DomainError::DrawingNotReturned => "drawing_not_returned",
+            DomainError::HouseholdsMissing => "households_missing",
             DomainError::RulebookIncomplete(_) => "rulebook_incomplete",
             DomainError::Calendar(CalendarError::YearNotAvailable(_)) => "calendar_unavailable",
             DomainError::Calendar(_) => "time_out_of_range",

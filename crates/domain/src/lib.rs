@@ -7,6 +7,7 @@
 pub mod actor;
 pub mod application;
 pub mod catalogue;
+pub mod community;
 pub mod connection;
 pub mod deadline;
 pub mod error;

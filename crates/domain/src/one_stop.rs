@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::application::{Actor, Application, Status};
+pub use crate::catalogue::Payment;
 use crate::catalogue::{Quote, QuoteRequestLine, sum};
 use crate::connection::{Context, optional_text, required_text};
 use crate::error::DomainError;
@@ -73,17 +74,6 @@ pub struct Invoice {
     pub title: String,
     /// 纳税人识别号: usually the credit code.
     pub tax_number: String,
-}
-
-/// One payment, with its receipt.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Payment {
-    pub amount_fen: i64,
-    pub receipt_number: String,
-    pub method: String,
-    pub paid_at: DateTime<Utc>,
-    /// The quote revision paid against.
-    pub quote_revision: u32,
 }
 
 /// The work order to the construction unit, issued with the contract.
@@ -381,40 +371,22 @@ pub fn record_payment(
     if app.contract_number.is_none() {
         return Err(DomainError::ContractNotSigned);
     }
-    let receipt_number = required_text("receipt_number", receipt_number)?;
-    let method = required_text("method", method)?;
     let c = case(app);
     let Some(quote) = c.quote.clone() else {
         return Err(DomainError::NoQuote);
     };
-    if !quote.is_consistent() {
-        return Err(DomainError::QuoteInconsistent);
-    }
-    if amount_fen <= 0 {
-        return Err(DomainError::invalid("amount_fen"));
-    }
-    if c.payments
-        .iter()
-        .any(|p| p.receipt_number == receipt_number)
-    {
-        return Err(DomainError::invalid("receipt_number"));
-    }
-    let paid = c.paid_fen().checked_add(amount_fen);
-    let paid = match paid {
-        Some(p) if p <= quote.total_fen => p,
-        _ => return Err(DomainError::PaymentExceedsQuote),
-    };
-    c.payments.push(Payment {
+    let outstanding = crate::catalogue::pay(
+        &quote,
+        &mut c.payments,
         amount_fen,
         receipt_number,
         method,
-        paid_at: at,
-        quote_revision: quote.revision,
-    });
-    if paid == quote.total_fen {
+        at,
+    )?;
+    if outstanding == 0 {
         start_construction(app, at, ctx)?;
     }
-    Ok(quote.total_fen - paid)
+    Ok(outstanding)
 }
 
 fn start_construction(

@@ -18,6 +18,10 @@ pub struct ExtendedOffer {
     pub note: Option<String>,
     pub offered_by: String,
     pub offered_at: DateTime<Utc>,
+    /// Not offered yet: a lead found at registration (a fitted community
+    /// whose developer supplies appliances), for the service to follow.
+    #[serde(default)]
+    pub lead: bool,
 }
 
 /// Where a permit handled for the applicant stands.
@@ -84,9 +88,30 @@ pub fn offer(
         note: optional_text("note", note)?,
         offered_by: actor.name.clone(),
         offered_at: at,
+        lead: false,
     };
     app.extended_services.retain(|o| o.service != offer.service);
     app.extended_services.push(offer);
+    Ok(())
+}
+
+/// Records a lead for one of the line's extended services.
+pub fn lead(
+    app: &mut Application,
+    service: &str,
+    note: &Option<String>,
+    actor: &Actor,
+    at: DateTime<Utc>,
+    ctx: &Context<'_>,
+) -> Result<(), DomainError> {
+    offer(app, service, false, note, actor, at, ctx)?;
+    if let Some(o) = app
+        .extended_services
+        .iter_mut()
+        .find(|o| o.service == service)
+    {
+        o.lead = true;
+    }
     Ok(())
 }
 

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use gasdesk_domain::Role;
 use gasdesk_domain::application::{Application, Status};
 use gasdesk_domain::catalogue::PriceCatalogue;
+use gasdesk_domain::community::Plot;
 use gasdesk_domain::event::{Event, NewEvent};
 use gasdesk_domain::registry::{BusinessLicence, RegistryUnavailable};
 use uuid::Uuid;
@@ -153,6 +154,16 @@ pub trait Store: Send + Sync + 'static {
     async fn publish_catalogue(&self, catalogue: &PriceCatalogue) -> Result<PriceCatalogue>;
     /// A published version, or the latest when `version` is none.
     async fn catalogue(&self, version: Option<i64>) -> Result<Option<PriceCatalogue>>;
+
+    /// Adds a plot to the early-involvement ledger, or replaces its entry
+    /// (the link to an application excepted, which only `link_plot` sets).
+    async fn save_plot(&self, plot: &Plot) -> Result<()>;
+    async fn plot(&self, id: Uuid) -> Result<Option<Plot>>;
+    /// The ledger, most recently learned first.
+    async fn plots(&self) -> Result<Vec<Plot>>;
+    /// Records that `number` started from the plot, once: false when the
+    /// plot is unknown or already linked to an application.
+    async fn link_plot(&self, id: Uuid, number: &str) -> Result<bool>;
 
     /// Keeps an imported holiday arrangement (its source JSON).
     async fn save_calendar_year(&self, year: i32, source: &str, now: DateTime<Utc>) -> Result<()>;

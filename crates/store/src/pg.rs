@@ -15,6 +15,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Asia::Shanghai;
 use gasdesk_domain::application::{Actor, Application, Status};
 use gasdesk_domain::catalogue::PriceCatalogue;
+use gasdesk_domain::community::Plot;
 use gasdesk_domain::event::{Event, NewEvent};
 use gasdesk_domain::registry::{BusinessLicence, LicenceStatus};
 use gasdesk_domain::uscc::Uscc;
@@ -323,6 +324,7 @@ impl PgStore {
                         1
                     }
                 }
+                Record::Plot { plot } => insert_plot(&mut tx, plot, true).await?,
                 Record::Event { event } => {
                     let exists =
                         sqlx::query("SELECT 1 FROM events WHERE application_id = $1 AND seq = $2")
@@ -852,6 +854,51 @@ impl Store for PgStore {
         row.as_ref().map(catalogue_from_row).transpose()
     }
 
+    async fn save_plot(&self, plot: &Plot) -> Result<()> {
+        self.retry
+            .run(|| async {
+                let mut tx = self.begin().await?;
+                insert_plot(&mut tx, plot, false).await?;
+                tx.commit().await?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn plot(&self, id: Uuid) -> Result<Option<Plot>> {
+        sqlx::query("SELECT * FROM plots WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(plot_from_row)
+            .transpose()
+    }
+
+    async fn plots(&self) -> Result<Vec<Plot>> {
+        let rows = sqlx::query("SELECT * FROM plots ORDER BY learned_at DESC, id LIMIT 1000")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(plot_from_row).collect()
+    }
+
+    async fn link_plot(&self, id: Uuid, number: &str) -> Result<bool> {
+        self.retry
+            .run(|| async {
+                let linked = sqlx::query(
+                    "UPDATE plots SET application_number = $1
+                     WHERE id = $2 AND application_number IS NULL",
+                )
+                .bind(number)
+                .bind(id)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(linked == 1)
+            })
+            .await
+    }
+
     async fn save_calendar_year(&self, year: i32, source: &str, now: DateTime<Utc>) -> Result<()> {
         self.retry
             .run(|| async {
@@ -1068,6 +1115,21 @@ impl Store for PgStore {
                     })
                     .collect()
             }
+            Table::Plots => {
+                let after = Uuid::parse_str(after).unwrap_or(Uuid::nil());
+                let rows = sqlx::query("SELECT * FROM plots WHERE id > $1 ORDER BY id LIMIT $2")
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(Record::Plot {
+                            plot: plot_from_row(r)?,
+                        })
+                    })
+                    .collect()
+            }
             Table::Events => {
                 let (app, seq) = parse_event_key(after).unwrap_or((Uuid::nil(), -1));
                 let rows = sqlx::query(
@@ -1126,4 +1188,38 @@ fn catalogue_from_row(row: &PgRow) -> Result<PriceCatalogue> {
         note: row.try_get("note")?,
         items: items.0,
     })
+}
+
+/// Writes a ledger entry: new, or replacing the entry (never its link to
+/// an application); with `if_absent`, an entry already there is left as it
+/// is. Returns how many rows were written.
+async fn insert_plot(
+    tx: &mut Transaction<'static, Postgres>,
+    plot: &Plot,
+    if_absent: bool,
+) -> Result<u64> {
+    let sql = if if_absent {
+        "INSERT INTO plots (id, learned_at, application_number, doc) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (id) DO NOTHING"
+    } else {
+        "INSERT INTO plots (id, learned_at, application_number, doc) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (id) DO UPDATE SET learned_at = excluded.learned_at, doc = excluded.doc"
+    };
+    Ok(sqlx::query(sql)
+        .bind(plot.id)
+        .bind(micros(plot.learned_at))
+        .bind(&plot.application_number)
+        .bind(Json(plot))
+        .execute(&mut **tx)
+        .await?
+        .rows_affected())
+}
+
+fn plot_from_row(row: &PgRow) -> Result<Plot> {
+    let doc: Json<Plot> = row.try_get("doc")?;
+    let mut plot = doc.0;
+    plot.application_number = row.try_get("application_number")?;
+    plot.learned_at = micros(plot.learned_at);
+    plot.updated_at = micros(plot.updated_at);
+    Ok(plot)
 }

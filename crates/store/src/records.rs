@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use gasdesk_domain::application::Application;
 use gasdesk_domain::catalogue::PriceCatalogue;
+use gasdesk_domain::community::Plot;
 use gasdesk_domain::event::Event;
 use gasdesk_domain::registry::BusinessLicence;
 use serde::Serialize;
@@ -20,17 +21,19 @@ pub enum Table {
     CalendarYears,
     Counters,
     Catalogues,
+    Plots,
     Applications,
     Events,
 }
 
 impl Table {
-    pub const ALL: [Table; 7] = [
+    pub const ALL: [Table; 8] = [
         Table::Users,
         Table::Licences,
         Table::CalendarYears,
         Table::Counters,
         Table::Catalogues,
+        Table::Plots,
         Table::Applications,
         Table::Events,
     ];
@@ -42,6 +45,7 @@ impl Table {
             Table::CalendarYears => "calendar_years",
             Table::Counters => "application_counters",
             Table::Catalogues => "price_catalogues",
+            Table::Plots => "plots",
             Table::Applications => "applications",
             Table::Events => "events",
         }
@@ -72,6 +76,9 @@ pub enum Record {
     },
     Catalogue {
         catalogue: PriceCatalogue,
+    },
+    Plot {
+        plot: Plot,
     },
     Application {
         application: Box<Application>,
@@ -119,6 +126,7 @@ impl Record {
             Record::CalendarYear { .. } => Table::CalendarYears,
             Record::Counter { .. } => Table::Counters,
             Record::Catalogue { .. } => Table::Catalogues,
+            Record::Plot { .. } => Table::Plots,
             Record::Application { .. } => Table::Applications,
             Record::Event { .. } => Table::Events,
         }
@@ -132,6 +140,7 @@ impl Record {
             Record::CalendarYear { year, .. } => format!("{year:06}"),
             Record::Counter { day, .. } => day.clone(),
             Record::Catalogue { catalogue } => catalogue_key(catalogue.version),
+            Record::Plot { plot } => plot.id.to_string(),
             Record::Application { application, .. } => application.id.to_string(),
             Record::Event { event } => event_key(event.application_id, event.seq),
         }

@@ -12,6 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Asia::Shanghai;
 use gasdesk_domain::application::{Actor, Application, Status};
 use gasdesk_domain::catalogue::PriceCatalogue;
+use gasdesk_domain::community::Plot;
 use gasdesk_domain::event::{Event, NewEvent};
 use gasdesk_domain::registry::{BusinessLicence, LicenceStatus};
 use gasdesk_domain::uscc::Uscc;
@@ -618,6 +619,44 @@ impl Store for SqliteStore {
         row.as_ref().map(catalogue_from_row).transpose()
     }
 
+    async fn save_plot(&self, plot: &Plot) -> Result<()> {
+        let mut tx = self.write().await?;
+        insert_plot(&mut tx, plot, false).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn plot(&self, id: Uuid) -> Result<Option<Plot>> {
+        sqlx::query("SELECT * FROM plots WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(plot_from_row)
+            .transpose()
+    }
+
+    async fn plots(&self) -> Result<Vec<Plot>> {
+        let rows = sqlx::query("SELECT * FROM plots ORDER BY learned_at DESC, id LIMIT 1000")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(plot_from_row).collect()
+    }
+
+    async fn link_plot(&self, id: Uuid, number: &str) -> Result<bool> {
+        let mut tx = self.write().await?;
+        let linked = sqlx::query(
+            "UPDATE plots SET application_number = ? WHERE id = ? AND application_number IS NULL",
+        )
+        .bind(number)
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(linked == 1)
+    }
+
     async fn save_calendar_year(&self, year: i32, source: &str, now: DateTime<Utc>) -> Result<()> {
         let mut tx = self.write().await?;
         sqlx::query(
@@ -815,6 +854,20 @@ impl Store for SqliteStore {
                     })
                     .collect()
             }
+            Table::Plots => {
+                let rows = sqlx::query("SELECT * FROM plots WHERE id > ? ORDER BY id LIMIT ?")
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(Record::Plot {
+                            plot: plot_from_row(r)?,
+                        })
+                    })
+                    .collect()
+            }
             Table::Events => {
                 let (app, seq) = parse_event_key(after).unwrap_or((Uuid::nil(), 0));
                 let rows = sqlx::query(
@@ -934,6 +987,7 @@ impl Store for SqliteStore {
                         1
                     }
                 }
+                Record::Plot { plot } => insert_plot(&mut tx, plot, true).await?,
                 Record::Event { event } => {
                     let exists =
                         sqlx::query("SELECT 1 FROM events WHERE application_id = ? AND seq = ?")
@@ -988,4 +1042,39 @@ fn catalogue_from_row(row: &SqliteRow) -> Result<PriceCatalogue> {
         note: row.try_get("note")?,
         items: serde_json::from_str(&items).map_err(corrupt)?,
     })
+}
+
+/// Writes a ledger entry: new, or replacing the entry (never its link to
+/// an application); with `if_absent`, an entry already there is left as it
+/// is. Returns how many rows were written.
+async fn insert_plot(
+    tx: &mut Transaction<'static, Sqlite>,
+    plot: &Plot,
+    if_absent: bool,
+) -> Result<u64> {
+    let doc = serde_json::to_string(plot).map_err(corrupt)?;
+    let sql = if if_absent {
+        "INSERT INTO plots (id, learned_at, application_number, doc) VALUES (?, ?, ?, ?)
+         ON CONFLICT (id) DO NOTHING"
+    } else {
+        "INSERT INTO plots (id, learned_at, application_number, doc) VALUES (?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET learned_at = excluded.learned_at, doc = excluded.doc"
+    };
+    Ok(sqlx::query(sql)
+        .bind(plot.id.to_string())
+        .bind(micros(plot.learned_at))
+        .bind(&plot.application_number)
+        .bind(doc)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected())
+}
+
+fn plot_from_row(row: &SqliteRow) -> Result<Plot> {
+    let doc: String = row.try_get("doc")?;
+    let mut plot: Plot = serde_json::from_str(&doc).map_err(corrupt)?;
+    plot.application_number = row.try_get("application_number")?;
+    plot.learned_at = micros(plot.learned_at);
+    plot.updated_at = micros(plot.updated_at);
+    Ok(plot)
 }

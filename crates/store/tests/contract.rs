@@ -82,6 +82,9 @@ fn application(at: &str) -> (Application, NewEvent) {
         line: None,
         applicant_kind: None,
         materials: Vec::new(),
+        plot_id: None,
+        build_standard: None,
+        developer_appliances: Vec::new(),
     };
     let rulebook = Rulebook::county_default();
     let calendars = calendars();
@@ -90,6 +93,7 @@ fn application(at: &str) -> (Application, NewEvent) {
         calendars: &calendars,
         now: bj(at),
         catalogue: None,
+        plot: None,
     };
     let actor = Actor::applicant("张三");
     connection::open(&intake, None, Uuid::now_v7(), String::new(), &actor, &ctx).unwrap()

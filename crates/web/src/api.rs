@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Utc};
 use gasdesk_domain::application::{Actor, Application};
 use gasdesk_domain::catalogue::{PriceCatalogue, PriceItem};
+use gasdesk_domain::community::{NewPlot, Plot};
 use gasdesk_domain::connection::{Action, Command, Intake};
 use gasdesk_domain::{Channel, Role};
 use gasdesk_store::{Created, User};
@@ -40,6 +41,9 @@ use crate::state::AppState;
         current_catalogue,
         catalogue_version,
         publish_catalogue,
+        plots,
+        add_plot,
+        plot_layout,
     ),
     components(schemas(ErrorBody))
 )]
@@ -424,6 +428,62 @@ pub async fn publish_catalogue(
     let published =
         service::publish_catalogue(&state, &staff, &request.items, request.note.as_deref()).await?;
     Ok((StatusCode::CREATED, Json(published)))
+}
+
+/// The early-involvement ledger of residential plots.
+#[utoipa::path(
+    get, path = "/api/v1/plots",
+    responses((status = 200, body = Vec<Plot>), (status = 401, body = ErrorBody))
+)]
+pub async fn plots(
+    State(state): State<AppState>,
+    _staff: Staff,
+) -> Result<Json<Vec<Plot>>, AppError> {
+    Ok(Json(service::plots(&state).await?))
+}
+
+/// Adds a plot learned from the planning platform (or from a department
+/// asking for comments) before any application.
+#[utoipa::path(
+    post, path = "/api/v1/plots", request_body = NewPlot,
+    responses(
+        (status = 201, body = Plot),
+        (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+pub async fn add_plot(
+    State(state): State<AppState>,
+    staff: Staff,
+    Json(entry): Json<NewPlot>,
+) -> Result<(StatusCode, Json<Plot>), AppError> {
+    let plot = service::add_plot(&state, &staff, &entry).await?;
+    Ok((StatusCode::CREATED, Json(plot)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LayoutRequest {
+    pub source_pipeline_layout: String,
+}
+
+/// Records the source-pipeline layout designed in advance for a plot.
+#[utoipa::path(
+    post, path = "/api/v1/plots/{id}/layout", request_body = LayoutRequest,
+    params(("id" = Uuid, Path, description = "Ledger entry")),
+    responses(
+        (status = 200, body = Plot),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+pub async fn plot_layout(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+    Json(request): Json<LayoutRequest>,
+) -> Result<Json<Plot>, AppError> {
+    let plot = service::plot_layout(&state, &staff, id, &request.source_pipeline_layout).await?;
+    Ok(Json(plot))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -48,6 +48,9 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("/api/v1/catalogue", "GET"),
     ("/api/v1/catalogue", "POST"),
     ("/api/v1/catalogue/{version}", "GET"),
+    ("/api/v1/plots", "GET"),
+    ("/api/v1/plots", "POST"),
+    ("/api/v1/plots/{id}/layout", "POST"),
 ];
 
 /// The whole application, ready to serve.
@@ -74,6 +77,8 @@ pub fn router(state: AppState) -> Router {
             get(api::current_catalogue).post(api::publish_catalogue),
         )
         .route("/api/v1/catalogue/{version}", get(api::catalogue_version))
+        .route("/api/v1/plots", get(api::plots).post(api::add_plot))
+        .route("/api/v1/plots/{id}/layout", post(api::plot_layout))
         .merge(pages::routes())
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(middleware::from_fn(same_origin))

@@ -4,6 +4,7 @@
 
 use gasdesk_domain::application::{Actor, Application, StaffRef};
 use gasdesk_domain::catalogue::PriceCatalogue;
+use gasdesk_domain::community::{NewPlot, Plot};
 use gasdesk_domain::connection::{self, Action, Command, Context, Intake};
 use gasdesk_domain::deadline::DeadlineStatus;
 use gasdesk_domain::event::Event;
@@ -45,15 +46,29 @@ pub async fn submit(
         }),
         Err(_) => None,
     };
-    let (application, event) = with_rules(state, None, |ctx| {
+    let plot = match intake.plot_id {
+        Some(id) => state.store.plot(id).await?,
+        None => None,
+    };
+    let (application, event) = with_rules(state, None, plot.as_ref(), |ctx| {
         let id = Uuid::now_v7();
         connection::open(&intake, licence.as_ref(), id, String::new(), actor, ctx)
     })?;
 
-    Ok(state
+    let created = state
         .store
         .create_application(&application, &event, idempotency_key.as_deref())
-        .await?)
+        .await?;
+    // The ledger entry points at the application that started from it. The
+    // application names its plot itself, so a link that fails here (two
+    // applications from one plot at the same moment) loses nothing: the
+    // ledger keeps the first.
+    if let (Created::New(app), Some(plot)) = (&created, &plot)
+        && !state.store.link_plot(plot.id, &app.number).await?
+    {
+        tracing::warn!(plot = %plot.id, "plot already linked to another application");
+    }
+    Ok(created)
 }
 
 fn scoped_key(key: &str, intake: &Intake) -> String {
@@ -71,14 +86,14 @@ fn scoped_key(key: &str, intake: &Intake) -> String {
 fn with_rules<T>(
     state: &AppState,
     catalogue: Option<&PriceCatalogue>,
+    plot: Option<&Plot>,
     decide: impl FnOnce(&Context<'_>) -> T,
 ) -> T {
     let calendars = state.calendars();
     decide(&Context {
-        rulebook: &state.rulebook,
-        calendars: &calendars,
-        now: state.now(),
         catalogue,
+        plot,
+        ..Context::new(&state.rulebook, &calendars, state.now())
     })
 }
 
@@ -108,12 +123,12 @@ pub async fn act(
     }
     // Only quotes are priced; other actions need no catalogue read.
     let catalogue = match command.action {
-        Action::IssueDesign { .. } | Action::ReviseQuote { .. } => {
-            state.store.catalogue(None).await?
-        }
+        Action::IssueDesign { .. }
+        | Action::ReviseQuote { .. }
+        | Action::SignCommunityContract { .. } => state.store.catalogue(None).await?,
         _ => None,
     };
-    let (next, events) = with_rules(state, catalogue.as_ref(), |ctx| {
+    let (next, events) = with_rules(state, catalogue.as_ref(), None, |ctx| {
         let actor = staff.actor();
         connection::decide(
             &application,
@@ -453,4 +468,53 @@ pub async fn publish_catalogue(
         note: note.map(str::to_string),
     };
     Ok(state.store.publish_catalogue(&catalogue).await?)
+}
+
+/// Who keeps the early-involvement ledger.
+const LEDGER_ROLES: [Role; 4] = [
+    Role::CustomerManager,
+    Role::Designer,
+    Role::Supervisor,
+    Role::Admin,
+];
+
+/// The ledger of plots, most recently learned first.
+pub async fn plots(state: &AppState) -> Result<Vec<Plot>, AppError> {
+    Ok(state.store.plots().await?)
+}
+
+/// Adds a plot learned from the planning platform to the ledger.
+pub async fn add_plot(state: &AppState, staff: &Staff, entry: &NewPlot) -> Result<Plot, AppError> {
+    if !staff.is(&LEDGER_ROLES) {
+        return Err(AppError::Domain(gasdesk_domain::DomainError::Forbidden));
+    }
+    let plot = Plot::new(entry, Uuid::now_v7(), &staff.actor(), state.now())?;
+    state.store.save_plot(&plot).await?;
+    Ok(plot)
+}
+
+/// Records the source-pipeline layout designed in advance for a plot.
+pub async fn plot_layout(
+    state: &AppState,
+    staff: &Staff,
+    id: Uuid,
+    layout: &str,
+) -> Result<Plot, AppError> {
+    if !staff.is(&LEDGER_ROLES) {
+        return Err(AppError::Domain(gasdesk_domain::DomainError::Forbidden));
+    }
+    let mut plot = state.store.plot(id).await?.ok_or(AppError::NotFound)?;
+    let layout = layout.trim();
+    if layout.is_empty()
+        || layout.chars().count() > 2000
+        || layout
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(gasdesk_domain::DomainError::invalid("source_pipeline_layout").into());
+    }
+    plot.source_pipeline_layout = Some(layout.to_string());
+    plot.updated_at = state.now();
+    state.store.save_plot(&plot).await?;
+    Ok(plot)
 }

@@ -18,6 +18,7 @@ pub fn status(s: Status) -> &'static str {
         Status::RoutedOneStop => "一站式服务待响应",
         Status::AwaitingSurvey => "待踏勘设计",
         Status::UnderConstruction => "施工中",
+        Status::AwaitingDesign => "设计配合中",
         Status::Cancelled => "已撤销",
     }
 }
@@ -78,6 +79,16 @@ pub fn action(kind: &str) -> &'static str {
         "offer_extended_service" => "推荐延伸服务",
         "request_permit_agency" => "申请代办审批",
         "update_permit" => "更新代办进度",
+        "contact_developer" => "设计院联系开发商",
+        "receive_design_data" => "收到开发商设计资料",
+        "submit_drawing" => "提交图纸审查",
+        "review_drawing" => "审查图纸",
+        "sign_community_contract" => "签订小区燃气管道预埋合同",
+        "add_milestone" => "录入施工节点",
+        "note_progress" => "登记进度和质量",
+        "register_households" => "录入住户信息",
+        "request_gas_on" => "开发商提出通气",
+        "open_account" => "住户开户",
         _ => "操作",
     }
 }
@@ -117,6 +128,16 @@ pub fn event(kind: &str) -> &'static str {
         "extended_service_offered" => "推荐延伸服务",
         "permit_agency_requested" => "申请代办审批",
         "permit_updated" => "代办审批进度",
+        "developer_contacted" => "设计院联系开发商",
+        "design_data_received" => "收到开发商设计资料",
+        "drawing_submitted" => "提交图纸",
+        "drawing_reviewed" => "图纸审查",
+        "community_contract_signed" => "签订小区燃气管道预埋合同",
+        "milestone_added" => "录入施工节点",
+        "progress_noted" => "施工进度和质量",
+        "households_registered" => "录入住户信息",
+        "gas_on_requested" => "开发商提出通气",
+        "account_opened" => "住户开户",
         _ => "事件",
     }
 }
@@ -190,6 +211,27 @@ pub fn field(name: &str) -> &'static str {
         "status" => "状态",
         "line" => "业务类型",
         "applicant_kind" => "用户类型",
+        "plot_id" => "地块台账",
+        "build_standard" => "建设标准",
+        "developer_appliances" => "开发商配置的燃气设备",
+        "reasons" => "退回原因",
+        "drawing" => "图纸",
+        "fee" => "配套费计费项目",
+        "extended_contracts" => "延伸服务合同",
+        "building" => "楼栋",
+        "floor" => "楼层",
+        "door" => "户号",
+        "households" => "住户信息",
+        "household" => "住户",
+        "account_number" => "户号（开户）",
+        "milestone" => "施工节点",
+        "milestones" => "施工节点",
+        "progress" => "进度",
+        "quality" => "质量",
+        "location" => "位置",
+        "developer" => "开发商",
+        "source" => "信息来源",
+        "source_pipeline_layout" => "气源管线布局",
         _ => "填写内容",
     }
 }
@@ -292,6 +334,12 @@ fn domain_message(d: &DomainError) -> String {
         DomainError::ProblemsOpen => "还有现场问题未处理。".into(),
         DomainError::SatisfactionMissing => "请先请用户进行满意度评价并签字。".into(),
         DomainError::UnknownService => "该服务项目不在本业务的服务清单内。".into(),
+        DomainError::DrawingNotReady => {
+            "该图纸暂不能提交：气源管线设计在先，设计方案需开发商设计资料，施工图需方案审查通过。"
+                .into()
+        }
+        DomainError::DrawingNotReturned => "该图纸最新版本正在审查或已通过，无需重新提交。".into(),
+        DomainError::HouseholdsMissing => "请先录入楼栋、单元、楼层、户号信息。".into(),
     }
 }
 

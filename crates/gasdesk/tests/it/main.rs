@@ -2,6 +2,7 @@
 //!
 //! - `story_102`: the 102 line end to end through the HTTP API, per channel.
 //! - `story_one_stop`: the one-stop line end to end through the HTTP API.
+//! - `story_community`: the new residential community line, ledger to accounts.
 //! - `workflow_cases`: the shared workflow cases that concern the 102 line.
 //! - `hardening`: bad, hostile or careless input.
 //! - `cli`: the `gasdesk` binary as operators use it.
@@ -15,6 +16,7 @@ mod copy_history;
 mod hardening;
 mod several_servers;
 mod story_102;
+mod story_community;
 mod story_one_stop;
 mod support;
 mod workflow_cases;

@@ -279,6 +279,7 @@ async fn a_server_killed_while_holding_a_lease_has_its_work_finished_by_another(
         calendars: &calendars,
         now: bj("2026-03-03T10:00"),
         catalogue: None,
+        plot: None,
     };
     let (app, event) = gasdesk_domain::connection::open(
         &intake,

@@ -124,6 +124,9 @@ impl ApplicantForm {
             line: None,
             applicant_kind: None,
             materials: Vec::new(),
+            plot_id: None,
+            build_standard: None,
+            developer_appliances: Vec::new(),
         })
     }
 }
