@@ -12,7 +12,7 @@ pub fn status(s: Status) -> &'static str {
         Status::AwaitingHandover => "待转交客户经理",
         Status::AwaitingFirstCall => "待客户经理电话联系",
         Status::AwaitingVerification => "待现场核实",
-        Status::AwaitingContract => "待签约缴费",
+        Status::AwaitingContract => "待签订供用气合同",
         Status::AwaitingGasOn => "待验收通气",
         Status::GasOn => "已通气",
         Status::RoutedOneStop => "一站式服务待响应",
@@ -20,6 +20,18 @@ pub fn status(s: Status) -> &'static str {
         Status::UnderConstruction => "施工中",
         Status::AwaitingDesign => "设计配合中",
         Status::Cancelled => "已撤销",
+    }
+}
+
+/// A status as the application's line names it: the contract step of the
+/// one-stop and community lines includes payment.
+pub fn status_in(line: gasdesk_domain::rulebook::ServiceLine, s: Status) -> &'static str {
+    use gasdesk_domain::rulebook::ServiceLine;
+    match (line, s) {
+        (ServiceLine::OneStop, Status::AwaitingContract) => "待签约缴费",
+        (ServiceLine::NewCommunity, Status::AwaitingContract) => "待签订预埋合同、缴纳配套费",
+        (ServiceLine::NewCommunity, Status::UnderConstruction) => "施工组织中",
+        _ => status(s),
     }
 }
 

@@ -303,7 +303,7 @@ async fn page(
         error,
         number: a.number.clone(),
         version: a.version,
-        status_text: text::status(a.status),
+        status_text: text::status_in(a.line, a.status),
         status_class: view::status_class(a),
         line_text: text::service_line(a.line),
         channel_text: text::channel(a.channel),

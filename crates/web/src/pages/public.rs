@@ -167,7 +167,7 @@ pub async fn apply_done(
     let page = DonePage {
         layout: Layout::new("申请已提交", staff.as_ref()),
         number: application.number.clone(),
-        status_text: text::status(application.status),
+        status_text: text::status_in(application.line, application.status),
         one_stop: application.status == Status::RoutedOneStop,
         call_within: first_call
             .map(|d| budget_text(d.budget_seconds))
@@ -250,7 +250,7 @@ pub async fn track(
                 number: t.number.clone(),
                 organisation: t.organisation.clone(),
                 site_address: t.site_address.clone(),
-                status_text: text::status(t.status),
+                status_text: text::status_in(t.line, t.status),
                 status_class: view::status_class_of(t.status),
                 one_stop: t.status == Status::RoutedOneStop,
                 accepted_at: local(t.accepted_at),

@@ -61,7 +61,7 @@ pub async fn worklist(State(state): State<AppState>, SignedIn(staff): SignedIn) 
                 number: a.number.clone(),
                 organisation: a.applicant.organisation.clone(),
                 channel: text::channel(a.channel),
-                status_text: text::status(a.status),
+                status_text: text::status_in(a.line, a.status),
                 assignee: view::assignee(&a.assignee),
                 deadline: d.as_ref().map(|d| d.name.clone()).unwrap_or_default(),
                 due: d.as_ref().map(|d| d.due.clone()).unwrap_or_default(),
