@@ -211,7 +211,25 @@ pub async fn worklist(state: &AppState, staff: &Staff) -> Result<Vec<WorkItem>, 
             include_unassigned: true,
             ..Default::default()
         },
-        _ => WorklistQuery::default(),
+        // Designers survey, design, quote and answer problems found on site.
+        Role::Designer => WorklistQuery {
+            statuses: vec![
+                Status::AwaitingSurvey,
+                Status::AwaitingDesign,
+                Status::AwaitingContract,
+                Status::UnderConstruction,
+            ],
+            ..Default::default()
+        },
+        Role::ConstructionUnit => WorklistQuery {
+            statuses: vec![Status::UnderConstruction, Status::AwaitingGasOn],
+            ..Default::default()
+        },
+        Role::OperationsUnit => WorklistQuery {
+            statuses: vec![Status::AwaitingGasOn],
+            ..Default::default()
+        },
+        Role::Supervisor | Role::BusinessPlanning | Role::Admin => WorklistQuery::default(),
     };
     let applications = state.store.worklist(&query).await?;
     applications
