@@ -10,8 +10,11 @@
 mod admin;
 mod applicant;
 mod application;
+mod catalogue;
 mod fields;
+pub mod parse;
 mod public;
+mod record;
 mod session;
 mod staff;
 mod view;
@@ -54,6 +57,7 @@ pub fn routes() -> Router<AppState> {
             "/applications/{number}/actions/{kind}",
             post(application::take_action),
         )
+        .route("/catalogue", get(catalogue::show).post(catalogue::publish))
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route(
             "/account/password",
@@ -88,6 +92,9 @@ async fn not_found(uri: Uri, visitor: Visitor) -> Response {
     fault.seen_by(visitor.0.as_ref()).into_response()
 }
 
+/// The roles that publish the price catalogue.
+const CATALOGUE_ROLES: [Role; 2] = [Role::BusinessPlanning, Role::Admin];
+
 /// The signed-in person as the page header shows them, and which sections
 /// of the navigation they may use.
 #[derive(Debug)]
@@ -95,6 +102,7 @@ pub struct Badge {
     pub name: String,
     pub role: &'static str,
     pub can_intake: bool,
+    pub keeps_catalogue: bool,
     pub is_admin: bool,
 }
 
@@ -104,6 +112,7 @@ impl Badge {
             name: staff.0.display_name.clone(),
             role: text::role(staff.0.role),
             can_intake: staff.is(&INTAKE_ROLES),
+            keeps_catalogue: staff.is(&CATALOGUE_ROLES),
             is_admin: staff.is(&[Role::Admin]),
         }
     }

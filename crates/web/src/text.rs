@@ -3,6 +3,7 @@
 
 use gasdesk_domain::application::Status;
 use gasdesk_domain::deadline::DeadlineState;
+use gasdesk_domain::rulebook::ServiceLine;
 use gasdesk_domain::{Channel, DomainError, Role};
 
 use crate::error::AppError;
@@ -25,8 +26,7 @@ pub fn status(s: Status) -> &'static str {
 
 /// A status as the application's line names it: the contract step of the
 /// one-stop and community lines includes payment.
-pub fn status_in(line: gasdesk_domain::rulebook::ServiceLine, s: Status) -> &'static str {
-    use gasdesk_domain::rulebook::ServiceLine;
+pub fn status_in(line: ServiceLine, s: Status) -> &'static str {
     match (line, s) {
         (ServiceLine::OneStop, Status::AwaitingContract) => "待签约缴费",
         (ServiceLine::NewCommunity, Status::AwaitingContract) => "待签订预埋合同、缴纳配套费",
@@ -244,6 +244,12 @@ pub fn field(name: &str) -> &'static str {
         "developer" => "开发商",
         "source" => "信息来源",
         "source_pipeline_layout" => "气源管线布局",
+        "amount" => "缴费金额",
+        "government_fee" => "行政规费",
+        "revision" => "报价版本",
+        "material" => "资料",
+        "service" => "延伸服务",
+        "permit" => "代办事项",
         _ => "填写内容",
     }
 }
@@ -296,6 +302,17 @@ fn domain_message(d: &DomainError) -> String {
         DomainError::InvalidField {
             field: "rectification_advice",
         } => "设施或气源管未勾选“符合要求”时，须填写整改建议。".into(),
+        DomainError::InvalidField {
+            field: "attendance",
+        } => "设计人员和施工单位必须参加现场踏勘，请确认两者均已到场。".into(),
+        DomainError::InvalidField {
+            field: "customer_manager_present",
+        } => "客户经理缺席的踏勘由到场的设计人员登记并全权负责。".into(),
+        DomainError::InvalidField {
+            field: "safety_briefing",
+        } => "通气时须逐项完成安全用气交底：用气设备使用说明、安全用气注意事项、\
+             告知报警电话、告知咨询电话。"
+            .into(),
         DomainError::InvalidField { field: f } => format!("“{}”未填写或格式不正确。", field(f)),
         DomainError::InvalidUscc(_) => {
             "统一社会信用代码不正确：应为 18 位数字或大写字母，第 17 位（组织机构代码校验位）\
@@ -372,8 +389,7 @@ pub fn failure_cause(c: gasdesk_domain::application::FailureCause) -> &'static s
     }
 }
 
-pub fn service_line(l: gasdesk_domain::rulebook::ServiceLine) -> &'static str {
-    use gasdesk_domain::rulebook::ServiceLine;
+pub fn service_line(l: ServiceLine) -> &'static str {
     match l {
         ServiceLine::Connection102 => "燃气报装“102”标准",
         ServiceLine::OneStop => "一站式服务",
@@ -383,4 +399,39 @@ pub fn service_line(l: gasdesk_domain::rulebook::ServiceLine) -> &'static str {
 
 pub fn yes_no(b: bool) -> &'static str {
     if b { "是" } else { "否" }
+}
+
+/// An amount of fen as people read money: `¥1,234.56`.
+pub fn yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let fen = fen.unsigned_abs();
+    let whole = (fen / 100).to_string();
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    format!("{sign}¥{grouped}.{:02}", fen % 100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_contract_step_reads_as_its_line_has_it() {
+        let waiting = Status::AwaitingContract;
+        // The 102 line charges nothing: there is no payment to wait for.
+        assert_eq!(
+            status_in(ServiceLine::Connection102, waiting),
+            "待签订供用气合同"
+        );
+        assert_eq!(status_in(ServiceLine::OneStop, waiting), "待签约缴费");
+        assert_eq!(
+            status_in(ServiceLine::Connection102, Status::GasOn),
+            "已通气"
+        );
+    }
 }

@@ -44,10 +44,10 @@ struct ApplyPage {
     error: String,
 }
 
-pub async fn apply_form(Visitor(staff): Visitor) -> Response {
+pub async fn apply_form(State(state): State<AppState>, Visitor(staff): Visitor) -> Response {
     let page = ApplyPage {
         layout: Layout::new("网上申请", staff.as_ref()),
-        form: ApplicantForm::blank(),
+        form: ApplicantForm::blank(&state.rulebook),
         error: String::new(),
     };
     render(StatusCode::OK, &page)
@@ -61,11 +61,11 @@ pub async fn apply(
 ) -> Response {
     let (form, outcome) = match Fields::from_form(body) {
         Ok(fields) => {
-            let form = ApplicantForm::from_fields(&fields);
+            let form = ApplicantForm::from_fields(&fields, &state.rulebook);
             let outcome = submit_online(&state, &form).await;
             (form, outcome)
         }
-        Err(fault) => (ApplicantForm::blank(), Err(fault)),
+        Err(fault) => (ApplicantForm::blank(&state.rulebook), Err(fault)),
     };
 
     match outcome {

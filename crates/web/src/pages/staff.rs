@@ -111,7 +111,7 @@ pub async fn intake_form(State(state): State<AppState>, SignedIn(staff): SignedI
         return Fault::forbidden().seen_by(Some(&staff)).into_response();
     }
     let entered = IntakeEntry {
-        form: ApplicantForm::blank(),
+        form: ApplicantForm::blank(&state.rulebook),
         channel: String::new(),
         accepted_at: String::new(),
         assignee: String::new(),
@@ -143,7 +143,7 @@ pub async fn intake(
         Err(fault) => return fault.seen_by(Some(&staff)).into_response(),
     };
     let entered = IntakeEntry {
-        form: ApplicantForm::from_fields(&fields),
+        form: ApplicantForm::from_fields(&fields, &state.rulebook),
         channel: fields.text("channel").to_string(),
         accepted_at: fields.text("accepted_at").to_string(),
         assignee: fields.text("assignee").to_string(),
