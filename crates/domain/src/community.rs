@@ -433,7 +433,7 @@ pub fn sign_contract(
     c.fee = Some(quote.clone());
     c.extended_contracts = extended;
     if quote.total_fen == 0 {
-        start_construction(app, at, ctx)?;
+        workflow::start_construction(app, CONTRACT, at, ctx)?;
     }
     Ok(quote)
 }
@@ -460,19 +460,9 @@ pub fn record_payment(
         at,
     )?;
     if outstanding == 0 {
-        start_construction(app, at, ctx)?;
+        workflow::start_construction(app, CONTRACT, at, ctx)?;
     }
     Ok(outstanding)
-}
-
-fn start_construction(
-    app: &mut Application,
-    at: DateTime<Utc>,
-    ctx: &Context<'_>,
-) -> Result<(), DomainError> {
-    workflow::complete_step(app, CONTRACT, at, ctx)?;
-    app.status = Status::UnderConstruction;
-    Ok(())
 }
 
 /// A milestone of the developer's building schedule.

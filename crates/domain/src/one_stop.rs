@@ -353,7 +353,7 @@ pub fn sign_contract(
         workflow::fire(app, "work_order_issued", at, ctx)?;
     }
     if quote.total_fen == 0 {
-        start_construction(app, at, ctx)?;
+        workflow::start_construction(app, CONTRACT_PAYMENT, at, ctx)?;
     }
     Ok(())
 }
@@ -384,19 +384,9 @@ pub fn record_payment(
         at,
     )?;
     if outstanding == 0 {
-        start_construction(app, at, ctx)?;
+        workflow::start_construction(app, CONTRACT_PAYMENT, at, ctx)?;
     }
     Ok(outstanding)
-}
-
-fn start_construction(
-    app: &mut Application,
-    at: DateTime<Utc>,
-    ctx: &Context<'_>,
-) -> Result<(), DomainError> {
-    workflow::complete_step(app, CONTRACT_PAYMENT, at, ctx)?;
-    app.status = Status::UnderConstruction;
-    Ok(())
 }
 
 /// The construction unit entered the site.

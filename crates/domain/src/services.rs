@@ -72,10 +72,7 @@ pub fn offer(
     at: DateTime<Utc>,
     ctx: &Context<'_>,
 ) -> Result<(), DomainError> {
-    let rules = ctx
-        .rulebook
-        .line(app.line)
-        .ok_or(DomainError::RulebookIncomplete(app.line.as_str()))?;
+    let rules = crate::workflow::line_rules(app, ctx)?;
     let known = rules
         .extended_services
         .iter()
@@ -122,10 +119,7 @@ pub fn request_permit(
     at: DateTime<Utc>,
     ctx: &Context<'_>,
 ) -> Result<(), DomainError> {
-    let rules = ctx
-        .rulebook
-        .line(app.line)
-        .ok_or(DomainError::RulebookIncomplete(app.line.as_str()))?;
+    let rules = crate::workflow::line_rules(app, ctx)?;
     let known = rules
         .agency_services
         .iter()

@@ -19,7 +19,11 @@ use crate::rulebook::{LineRules, TimeLimit};
 /// The limit that follows up on an applicant who stalls (R-SV3).
 pub const STALL_FOLLOW_UP: &str = "stall_follow_up";
 
-fn rules<'a>(app: &Application, ctx: &'a Context<'_>) -> Result<&'a LineRules, DomainError> {
+/// The rules of the application's line.
+pub fn line_rules<'a>(
+    app: &Application,
+    ctx: &'a Context<'_>,
+) -> Result<&'a LineRules, DomainError> {
     ctx.rulebook
         .line(app.line)
         .ok_or(DomainError::RulebookIncomplete(app.line.as_str()))
@@ -34,7 +38,7 @@ pub fn fire(
     at: DateTime<Utc>,
     ctx: &Context<'_>,
 ) -> Result<(), DomainError> {
-    let rules = rules(app, ctx)?;
+    let rules = line_rules(app, ctx)?;
     let mut started: Vec<Deadline> = Vec::new();
     let mut chained: Vec<String> = Vec::new();
     for step in rules.steps.iter().filter(|s| s.starts == event) {
@@ -82,6 +86,19 @@ pub fn complete_step(
 ) -> Result<(), DomainError> {
     meet(app, step, at, ctx.now);
     fire(app, &format!("{step}.completed"), at, ctx)
+}
+
+/// The contract step is done (signed, and paid in full where there is a
+/// fee): construction starts.
+pub fn start_construction(
+    app: &mut Application,
+    contract_step: &str,
+    at: DateTime<Utc>,
+    ctx: &Context<'_>,
+) -> Result<(), DomainError> {
+    complete_step(app, contract_step, at, ctx)?;
+    app.status = crate::application::Status::UnderConstruction;
+    Ok(())
 }
 
 /// Marks a limit met at the time it happened, keeping the time it was
