@@ -5,7 +5,7 @@
 //! state with the events that record the change, or an error that changes
 //! nothing. Storage writes both in one transaction.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -137,6 +137,10 @@ pub fn open(
     // online cannot pick who handles their case.
     let assignee = intake.assignee.clone().filter(|_| actor.user_id.is_some());
 
+    if intake.plot_id.is_some() && intake.line != Some(ServiceLine::NewCommunity) {
+        // A ledger plot is for a residential community, never another line.
+        return Err(DomainError::invalid("plot_id"));
+    }
     let qualifies = intake.readiness.qualifies_for_102();
     let line = match intake.line {
         Some(ServiceLine::Connection102) | None if qualifies => ServiceLine::Connection102,
@@ -265,7 +269,15 @@ fn one_stop_registration(
         .line(ServiceLine::OneStop)
         .ok_or(DomainError::RulebookIncomplete("one_stop"))?;
     let kind = intake.applicant_kind.unwrap_or(ApplicantKind::Enterprise);
-    if kind == ApplicantKind::Developer {
+    // A code issued by the market regulator (first character 9) belongs to
+    // a registered business, which holds a licence: such an applicant is not
+    // an institution or a military unit.
+    let registered_business = app.applicant.uscc.starts_with('9');
+    let holds_no_licence = matches!(
+        kind,
+        ApplicantKind::Institution | ApplicantKind::MilitaryUnit
+    );
+    if kind == ApplicantKind::Developer || (holds_no_licence && registered_business) {
         return Err(DomainError::invalid("applicant_kind"));
     }
     app.materials = materials::at_intake(rules, kind, &intake.materials, licence)?;
@@ -822,7 +834,8 @@ fn allowed_in(action: &Action, app: &Application) -> bool {
                 .any(|h| h.verdict == materials::Verdict::Pending)
         }
         Action::EnterSite { .. } => {
-            status == UnderConstruction
+            one_stop
+                && status == UnderConstruction
                 && case.is_some_and(|c| {
                     c.work_order
                         .as_ref()
@@ -830,12 +843,16 @@ fn allowed_in(action: &Action, app: &Application) -> bool {
                 })
         }
         Action::ReportSiteProblem { .. } | Action::CompleteConstruction { .. } => {
-            status == UnderConstruction
+            one_stop && status == UnderConstruction
         }
         Action::ResolveSiteProblem { .. } => {
-            open && case.is_some_and(|c| c.site_problems.iter().any(|p| p.resolved_at.is_none()))
+            one_stop
+                && open
+                && case.is_some_and(|c| c.site_problems.iter().any(|p| p.resolved_at.is_none()))
         }
-        Action::RecordSatisfaction { .. } => one_stop && status == AwaitingGasOn,
+        Action::RecordSatisfaction { .. } => {
+            one_stop && status == AwaitingGasOn && case.is_some_and(|c| c.satisfaction.is_none())
+        }
         Action::OfferExtendedService { .. } => status != Cancelled && (one_stop || community),
         Action::RequestPermitAgency { .. } => open && one_stop,
         Action::UpdatePermit { .. } => {
@@ -1253,9 +1270,20 @@ pub fn decide(
         });
     }
     owner_check(app, action, actor)?;
-    let occurred_at = not_in_future(command.occurred_at.unwrap_or(ctx.now), ctx.now)?;
+    // Kept at the precision the stores keep, so that a time read back from
+    // an event matches the one recorded in the state.
+    let occurred_at =
+        not_in_future(command.occurred_at.unwrap_or(ctx.now), ctx.now)?.trunc_subsecs(6);
     if occurred_at < app.accepted_at {
         return Err(DomainError::TimeBeforeAcceptance);
+    }
+    if app.waiting_on_applicant.is_some() && moves_a_step(action) {
+        return Err(DomainError::WaitingOnApplicant);
+    }
+    // The company's clocks stop when the wait is recorded: a wait dated back
+    // would erase working time already spent.
+    if matches!(action, Action::AwaitApplicant { .. }) && occurred_at < ctx.now - CLOCK_SKEW {
+        return Err(DomainError::WaitBackdated);
     }
 
     let mut next = app.clone();
@@ -1275,6 +1303,35 @@ pub fn decide(
         payload,
     };
     Ok((next, vec![event]))
+}
+
+/// Actions that take a step further, which wait while the applicant has
+/// the next move. What the applicant's answer itself brings (the survey time
+/// agreed, a material handed in) and what runs beside the steps (notes,
+/// assignment, offers, permits, corrections, cancellation) does not wait.
+fn moves_a_step(action: &Action) -> bool {
+    !matches!(
+        action,
+        Action::Assign { .. }
+            | Action::AddNote { .. }
+            | Action::Cancel { .. }
+            | Action::CorrectOccurredAt { .. }
+            | Action::ApplicantResponded { .. }
+            | Action::FollowUpApplicant { .. }
+            | Action::AgreeSurveyTime { .. }
+            | Action::RequestMaterial { .. }
+            | Action::HandInMaterial { .. }
+            | Action::ReviewHandIn { .. }
+            | Action::OfferExtendedService { .. }
+            | Action::RequestPermitAgency { .. }
+            | Action::UpdatePermit { .. }
+            | Action::ReviseQuote { .. }
+            | Action::ReportSiteProblem { .. }
+            | Action::ResolveSiteProblem { .. }
+            | Action::AddMilestone { .. }
+            | Action::NoteProgress { .. }
+            | Action::RegisterHouseholds { .. }
+    )
 }
 
 /// Computes due instants again where the calendar changed since they were
@@ -1666,6 +1723,12 @@ fn correct(
         && v.verified_at == previous
     {
         v.verified_at = occurred_at;
+    }
+    if original.kind == "site_entered"
+        && let Some(order) = app.one_stop.as_mut().and_then(|c| c.work_order.as_mut())
+        && order.site_entered_at == Some(previous)
+    {
+        order.site_entered_at = Some(occurred_at);
     }
     if original.kind == "acceptance_recorded"
         && let Some(a) = app

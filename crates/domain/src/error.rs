@@ -91,6 +91,12 @@ pub enum DomainError {
     DrawingNotReturned,
     #[error("no household has been entered for the community")]
     HouseholdsMissing,
+    #[error("a wait on the applicant starts when it is recorded and cannot be dated back")]
+    WaitBackdated,
+    #[error("the time given is before what this step rests on was recorded")]
+    TimeBeforeStep,
+    #[error("a hand-in of this material is still waiting to be checked")]
+    HandInPending,
     #[error("the rulebook has no {0} line")]
     RulebookIncomplete(&'static str),
     #[error(transparent)]
@@ -145,6 +151,9 @@ impl DomainError {
             DomainError::DrawingNotReady => "drawing_not_ready",
             DomainError::DrawingNotReturned => "drawing_not_returned",
             DomainError::HouseholdsMissing => "households_missing",
+            DomainError::WaitBackdated => "wait_backdated",
+            DomainError::TimeBeforeStep => "time_before_step",
+            DomainError::HandInPending => "hand_in_pending",
             DomainError::RulebookIncomplete(_) => "rulebook_incomplete",
             DomainError::Calendar(CalendarError::YearNotAvailable(_)) => "calendar_unavailable",
             DomainError::Calendar(_) => "time_out_of_range",

@@ -84,6 +84,9 @@ pub fn complete_step(
     at: DateTime<Utc>,
     ctx: &Context<'_>,
 ) -> Result<(), DomainError> {
+    if app.deadline(step).is_some_and(|d| at < d.started_at) {
+        return Err(DomainError::TimeBeforeStep);
+    }
     meet(app, step, at, ctx.now);
     fire(app, &format!("{step}.completed"), at, ctx)
 }
@@ -157,6 +160,12 @@ pub fn applicant_responded(
     }
     for d in &mut app.deadlines {
         d.resume(at, ctx.calendars)?;
+    }
+    // A stop left open on a limit met meanwhile ends here too.
+    for p in app.deadlines.iter_mut().flat_map(|d| d.pauses.iter_mut()) {
+        if p.to.is_none() {
+            p.to = Some(at.max(p.from));
+        }
     }
     meet(app, STALL_FOLLOW_UP, at, ctx.now);
     Ok(true)
