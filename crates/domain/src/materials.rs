@@ -93,7 +93,7 @@ pub fn at_intake(
         .materials
         .iter()
         .map(|m| {
-            let status = if provided.iter().any(|k| *k == m.key) {
+            let status = if provided.contains(&m.key) {
                 MaterialStatus::Provided
             } else if !m.needed_from(kind) {
                 MaterialStatus::NotHeld

@@ -190,7 +190,7 @@ async fn take_to_gas_on(c: &Client, server: &TestServer, number: &str) {
     click(c, &format!("{form} input[name='source_pipe_ok']")).await;
     fill(c, "#verify-tie-in", "建设路东侧阀井").await;
     finish_action(c, number, "verify_site", "登记现场核实").await;
-    assert_eq!(text(c, ".badge").await, "待签订供用气合同");
+    assert_eq!(text(c, ".badge").await, "待签约缴费");
 
     server.at("2026-03-03T15:00");
     open_action(c, "sign_contract").await;
