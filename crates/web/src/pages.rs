@@ -10,7 +10,11 @@
 mod admin;
 mod applicant;
 mod application;
+mod community_forms;
+mod community_intake;
+mod community_view;
 mod fields;
+mod plots;
 mod public;
 mod session;
 mod staff;
@@ -54,6 +58,8 @@ pub fn routes() -> Router<AppState> {
             "/applications/{number}/actions/{kind}",
             post(application::take_action),
         )
+        .route("/plots", get(plots::list).post(plots::add))
+        .route("/plots/{id}/layout", post(plots::layout))
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route(
             "/account/password",
@@ -95,6 +101,8 @@ pub struct Badge {
     pub name: String,
     pub role: &'static str,
     pub can_intake: bool,
+    /// Keeps the early-involvement ledger of plots.
+    pub can_ledger: bool,
     pub is_admin: bool,
 }
 
@@ -104,6 +112,7 @@ impl Badge {
             name: staff.0.display_name.clone(),
             role: text::role(staff.0.role),
             can_intake: staff.is(&INTAKE_ROLES),
+            can_ledger: staff.is(&crate::service::LEDGER_ROLES),
             is_admin: staff.is(&[Role::Admin]),
         }
     }

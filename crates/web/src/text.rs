@@ -284,6 +284,14 @@ fn domain_message(d: &DomainError) -> String {
         DomainError::InvalidField {
             field: "rectification_advice",
         } => "设施或气源管未勾选“符合要求”时，须填写整改建议。".into(),
+        DomainError::InvalidField {
+            field: "households",
+        } => "住户信息有误：同一户不能重复录入（含此前已录入的住户），\
+             每次最多录入2000户，一个小区最多20000户。"
+            .into(),
+        DomainError::InvalidField { field: "plot_id" } => {
+            "所选地块已有报装申请，或不在地块台账中，请重新选择。".into()
+        }
         DomainError::InvalidField { field: f } => format!("“{}”未填写或格式不正确。", field(f)),
         DomainError::InvalidUscc(_) => {
             "统一社会信用代码不正确：应为 18 位数字或大写字母，第 17 位（组织机构代码校验位）\

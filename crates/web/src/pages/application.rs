@@ -15,6 +15,8 @@ use gasdesk_domain::application::{Applicant, BuiltBy, FailureCause, StaffRef};
 use gasdesk_domain::connection::{self, ACTION_KINDS, Action, CallConfirmation, Command};
 use uuid::Uuid;
 
+use super::community_forms::{self, Extras};
+use super::community_view::CommunityView;
 use super::fields::{Fields, local, url_encode};
 use super::view::{self, DeadlineRow, EventRow, Opt};
 use super::{Fault, Layout, SignedIn, render, see_other};
@@ -46,6 +48,8 @@ struct ApplicationPage {
     assignee: String,
     progress: Vec<(String, String)>,
     deadlines: Vec<DeadlineRow>,
+    /// What a new residential community records.
+    community: Option<CommunityView>,
     actions: Vec<ActionForm>,
     events: Vec<EventRow>,
 }
@@ -178,6 +182,9 @@ fn command(kind: &str, f: &Fields) -> Result<Command, Fault> {
 }
 
 fn action(kind: &str, f: &Fields) -> Result<Action, Fault> {
+    if let Some(parsed) = community_forms::action(kind, f) {
+        return parsed;
+    }
     let action = match kind {
         "hand_over" => Action::HandOver { to: staff_ref(f)? },
         "assign" => Action::Assign { to: staff_ref(f)? },
@@ -287,6 +294,18 @@ async fn page(
         Ok(loaded) => loaded,
         Err(e) => return Fault::from(e).seen_by(Some(staff)).into_response(),
     };
+    let catalogue = if community_forms::needs_catalogue(&detail.application) {
+        state.store.catalogue(None).await
+    } else {
+        Ok(None)
+    };
+    let extras = Extras {
+        rules: state.rulebook.line(detail.application.line),
+        catalogue: catalogue.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "price catalogue could not be read for the page");
+            None
+        }),
+    };
     let status = refused
         .as_ref()
         .map(|r| r.fault.form_status())
@@ -314,7 +333,8 @@ async fn page(
         assignee: view::assignee(&a.assignee),
         progress: view::progress(a),
         deadlines: view::deadline_rows(&detail.deadlines),
-        actions: action_forms(&detail, staff, &managers, refused),
+        community: CommunityView::of(a),
+        actions: action_forms(&detail, staff, &managers, &extras, refused),
         events: view::event_rows(&detail.events),
     };
     render(status, &page)
@@ -326,6 +346,7 @@ fn action_forms(
     detail: &Detail,
     staff: &Staff,
     managers: &[StaffView],
+    extras: &Extras<'_>,
     refused: Option<Refused>,
 ) -> Vec<ActionForm> {
     let kinds = connection::available_actions(&detail.application, &staff.actor());
@@ -346,14 +367,15 @@ fn action_forms(
                 Some(k) => k == kind,
                 None => next_step == Some(kind),
             };
-            let options = options(kind, detail, staff, managers, &values);
+            let options = community_forms::options(kind, &detail.application, extras, &values)
+                .unwrap_or_else(|| options(kind, detail, staff, managers, &values));
             ActionForm {
                 kind,
                 title: match (kind, staff.0.role) {
                     ("assign", gasdesk_domain::Role::CustomerManager) => "接单",
                     _ => text::action(kind),
                 },
-                hint: hint(kind, staff),
+                hint: community_forms::hint(kind).unwrap_or_else(|| hint(kind, staff)),
                 open,
                 danger: kind == "cancel",
                 values,
@@ -377,7 +399,7 @@ fn defaults(kind: &str, detail: &Detail, staff: &Staff) -> HashMap<String, Strin
         "assign" if staff.0.role == Role::CustomerManager => {
             values.insert("to".to_string(), staff.id().to_string());
         }
-        _ => {}
+        _ => values = community_forms::defaults(kind, &detail.application),
     }
     values
 }
