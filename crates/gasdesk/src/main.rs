@@ -106,7 +106,7 @@ enum UserCommand {
         #[arg(long)]
         name: String,
         /// service_staff, customer_manager, designer, construction_unit,
-        /// operations_unit, supervisor or admin.
+        /// operations_unit, supervisor, business_planning or admin.
         #[arg(long)]
         role: String,
         /// Read the password from standard input instead of generating one.

@@ -32,6 +32,7 @@ use crate::state::AppState;
         take_action,
         worklist,
         track,
+        hand_in,
         login,
         logout,
         change_password,
@@ -227,6 +228,38 @@ pub async fn track(
     Query(q): Query<TrackQuery>,
 ) -> Result<Json<Tracking>, AppError> {
     Ok(Json(service::track(&state, &q.number, &q.phone).await?))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HandInReceipt {
+    pub number: String,
+    /// The hand-in's number on the application.
+    pub hand_in: u32,
+}
+
+/// The applicant hands in a material the application owes, through the
+/// online hall, with the number and the phone given at intake. Staff check
+/// it; a rejected one stays on record beside the next.
+#[utoipa::path(
+    post, path = "/api/v1/track/hand-ins", request_body = service::OnlineHandIn,
+    responses(
+        (status = 201, body = HandInReceipt),
+        (status = 404, description = "Number and phone do not match", body = ErrorBody),
+        (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody),
+    )
+)]
+pub async fn hand_in(
+    State(state): State<AppState>,
+    Json(request): Json<service::OnlineHandIn>,
+) -> Result<(StatusCode, Json<HandInReceipt>), AppError> {
+    let app = service::applicant_hand_in(&state, &request).await?;
+    let receipt = HandInReceipt {
+        number: app.number,
+        hand_in: app.hand_ins.last().map_or(0, |h| h.number),
+    };
+    Ok((StatusCode::CREATED, Json(receipt)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -39,6 +39,7 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("/api/v1/applications/{number}/actions", "POST"),
     ("/api/v1/worklist", "GET"),
     ("/api/v1/track", "GET"),
+    ("/api/v1/track/hand-ins", "POST"),
     ("/api/v1/session", "POST"),
     ("/api/v1/session", "DELETE"),
     ("/api/v1/session/password", "POST"),
@@ -67,6 +68,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/worklist", get(api::worklist))
         .route("/api/v1/track", get(api::track))
+        .route("/api/v1/track/hand-ins", post(api::hand_in))
         .route("/api/v1/session", post(api::login).delete(api::logout))
         .route("/api/v1/session/password", post(api::change_password))
         .route("/api/v1/customer-managers", get(api::customer_managers))

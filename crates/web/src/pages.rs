@@ -10,12 +10,15 @@
 mod admin;
 mod applicant;
 mod application;
+mod catalogue;
 mod community_forms;
 mod community_intake;
 mod community_view;
 mod fields;
+pub mod parse;
 mod plots;
 mod public;
+mod record;
 mod session;
 mod staff;
 mod view;
@@ -60,6 +63,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/plots", get(plots::list).post(plots::add))
         .route("/plots/{id}/layout", post(plots::layout))
+        .route("/catalogue", get(catalogue::show).post(catalogue::publish))
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route(
             "/account/password",
@@ -94,6 +98,9 @@ async fn not_found(uri: Uri, visitor: Visitor) -> Response {
     fault.seen_by(visitor.0.as_ref()).into_response()
 }
 
+/// The roles that publish the price catalogue.
+const CATALOGUE_ROLES: [Role; 2] = [Role::BusinessPlanning, Role::Admin];
+
 /// The signed-in person as the page header shows them, and which sections
 /// of the navigation they may use.
 #[derive(Debug)]
@@ -103,6 +110,7 @@ pub struct Badge {
     pub can_intake: bool,
     /// Keeps the early-involvement ledger of plots.
     pub can_ledger: bool,
+    pub keeps_catalogue: bool,
     pub is_admin: bool,
 }
 
@@ -113,6 +121,7 @@ impl Badge {
             role: text::role(staff.0.role),
             can_intake: staff.is(&INTAKE_ROLES),
             can_ledger: staff.is(&crate::service::LEDGER_ROLES),
+            keeps_catalogue: staff.is(&CATALOGUE_ROLES),
             is_admin: staff.is(&[Role::Admin]),
         }
     }

@@ -211,7 +211,25 @@ pub async fn worklist(state: &AppState, staff: &Staff) -> Result<Vec<WorkItem>, 
             include_unassigned: true,
             ..Default::default()
         },
-        _ => WorklistQuery::default(),
+        // Designers survey, design, quote and answer problems found on site.
+        Role::Designer => WorklistQuery {
+            statuses: vec![
+                Status::AwaitingSurvey,
+                Status::AwaitingDesign,
+                Status::AwaitingContract,
+                Status::UnderConstruction,
+            ],
+            ..Default::default()
+        },
+        Role::ConstructionUnit => WorklistQuery {
+            statuses: vec![Status::UnderConstruction, Status::AwaitingGasOn],
+            ..Default::default()
+        },
+        Role::OperationsUnit => WorklistQuery {
+            statuses: vec![Status::AwaitingGasOn],
+            ..Default::default()
+        },
+        Role::Supervisor | Role::BusinessPlanning | Role::Admin => WorklistQuery::default(),
     };
     let applications = state.store.worklist(&query).await?;
     applications
@@ -256,25 +274,89 @@ pub struct PublicEvent {
 /// Events that stay with the staff.
 const INTERNAL_EVENTS: [&str; 2] = ["note_added", "occurred_at_corrected"];
 
-/// The applicant's view: found only with the number and the phone given at
-/// intake together, so a number alone reveals nothing.
-pub async fn track(state: &AppState, number: &str, phone: &str) -> Result<Tracking, AppError> {
+/// An application as its applicant may reach it: with the number and the
+/// phone given at intake together, so a number alone reveals nothing, and
+/// wrong phones for one number are slowed down.
+async fn applicants_own(state: &AppState, number: &str, phone: &str) -> Result<Detail, AppError> {
     let key = number.trim().to_ascii_uppercase();
     let now = state.now();
     if state.tracking_attempts.locked(&key, now) {
         return Err(AppError::TooManyAttempts);
     }
+    let found = detail(state, number).await?;
+    let digits = |s: &str| -> String { s.chars().filter(char::is_ascii_digit).collect() };
+    let given = digits(&connection::normalise_width(phone));
+    if given.is_empty() || given != digits(&found.application.applicant.phone) {
+        state.tracking_attempts.failed(&key, now);
+        return Err(AppError::NotFound);
+    }
+    Ok(found)
+}
+
+/// What an applicant hands in through the online hall.
+#[derive(Debug, Clone, serde::Deserialize, ToSchema)]
+pub struct OnlineHandIn {
+    pub number: String,
+    pub phone: String,
+    /// The key of a material the application owes.
+    pub material: String,
+    pub description: String,
+    pub file_name: Option<String>,
+    /// SHA-256 of the file, hex.
+    pub sha256: Option<String>,
+}
+
+/// The applicant hands in an owed material online; staff check it as any
+/// other hand-in. Returns the application after it.
+pub async fn applicant_hand_in(
+    state: &AppState,
+    hand_in: &OnlineHandIn,
+) -> Result<Application, AppError> {
+    let action = Action::HandInMaterial {
+        material: hand_in.material.clone(),
+        description: hand_in.description.clone(),
+        file_name: hand_in.file_name.clone(),
+        sha256: hand_in.sha256.clone(),
+    };
+    // Staff may act on the application meanwhile: a conflict is tried
+    // again on the fresh version, a few times.
+    for _ in 0..3 {
+        let found = applicants_own(state, &hand_in.number, &hand_in.phone).await?;
+        let application = found.application;
+        let actor = Actor::applicant(&application.applicant.contact_name);
+        let command = Command {
+            action: action.clone(),
+            occurred_at: None,
+            version: application.version,
+            channel: Some(Channel::Online),
+        };
+        let (next, events) = with_rules(state, None, None, |ctx| {
+            connection::decide(
+                &application,
+                &found.events,
+                &command,
+                &actor,
+                Channel::Online,
+                ctx,
+            )
+        })?;
+        match state.store.save_change(&next, &events).await {
+            Ok(_) => return Ok(next),
+            Err(gasdesk_store::StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AppError::Conflict)
+}
+
+/// The applicant's view: found only with the number and the phone given at
+/// intake together, so a number alone reveals nothing.
+pub async fn track(state: &AppState, number: &str, phone: &str) -> Result<Tracking, AppError> {
     let Detail {
         application: a,
         deadlines,
         events,
-    } = detail(state, number).await?;
-    let digits = |s: &str| -> String { s.chars().filter(char::is_ascii_digit).collect() };
-    let given = digits(&connection::normalise_width(phone));
-    if given.is_empty() || given != digits(&a.applicant.phone) {
-        state.tracking_attempts.failed(&key, now);
-        return Err(AppError::NotFound);
-    }
+    } = applicants_own(state, number, phone).await?;
     let public = events
         .iter()
         .filter(|e| !INTERNAL_EVENTS.contains(&e.event.kind.as_str()))

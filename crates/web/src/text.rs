@@ -3,6 +3,7 @@
 
 use gasdesk_domain::application::Status;
 use gasdesk_domain::deadline::DeadlineState;
+use gasdesk_domain::rulebook::ServiceLine;
 use gasdesk_domain::{Channel, DomainError, Role};
 
 use crate::error::AppError;
@@ -12,7 +13,7 @@ pub fn status(s: Status) -> &'static str {
         Status::AwaitingHandover => "待转交客户经理",
         Status::AwaitingFirstCall => "待客户经理电话联系",
         Status::AwaitingVerification => "待现场核实",
-        Status::AwaitingContract => "待签约缴费",
+        Status::AwaitingContract => "待签订供用气合同",
         Status::AwaitingGasOn => "待验收通气",
         Status::GasOn => "已通气",
         Status::RoutedOneStop => "一站式服务待响应",
@@ -20,6 +21,18 @@ pub fn status(s: Status) -> &'static str {
         Status::UnderConstruction => "施工中",
         Status::AwaitingDesign => "设计配合中",
         Status::Cancelled => "已撤销",
+    }
+}
+
+/// A status as the application's line names it: the contract step of the
+/// one-stop and community lines includes payment (the quote, or the
+/// community's supporting fee).
+pub fn status_in(line: ServiceLine, s: Status) -> &'static str {
+    match (line, s) {
+        (ServiceLine::OneStop | ServiceLine::NewCommunity, Status::AwaitingContract) => {
+            "待签约缴费"
+        }
+        _ => status(s),
     }
 }
 
@@ -232,6 +245,12 @@ pub fn field(name: &str) -> &'static str {
         "developer" => "开发商",
         "source" => "信息来源",
         "source_pipeline_layout" => "气源管线布局",
+        "amount" => "缴费金额",
+        "government_fee" => "行政规费",
+        "revision" => "报价版本",
+        "material" => "资料",
+        "service" => "延伸服务",
+        "permit" => "代办事项",
         _ => "填写内容",
     }
 }
@@ -292,6 +311,17 @@ fn domain_message(d: &DomainError) -> String {
         DomainError::InvalidField { field: "plot_id" } => {
             "所选地块已有报装申请，或不在地块台账中，请重新选择。".into()
         }
+        DomainError::InvalidField {
+            field: "attendance",
+        } => "设计人员和施工单位必须参加现场踏勘，请确认两者均已到场。".into(),
+        DomainError::InvalidField {
+            field: "customer_manager_present",
+        } => "客户经理缺席的踏勘由到场的设计人员登记并全权负责。".into(),
+        DomainError::InvalidField {
+            field: "safety_briefing",
+        } => "通气时须逐项完成安全用气交底：用气设备使用说明、安全用气注意事项、\
+             告知报警电话、告知咨询电话。"
+            .into(),
         DomainError::InvalidField { field: f } => format!("“{}”未填写或格式不正确。", field(f)),
         DomainError::InvalidUscc(_) => {
             "统一社会信用代码不正确：应为 18 位数字或大写字母，第 17 位（组织机构代码校验位）\
@@ -368,8 +398,7 @@ pub fn failure_cause(c: gasdesk_domain::application::FailureCause) -> &'static s
     }
 }
 
-pub fn service_line(l: gasdesk_domain::rulebook::ServiceLine) -> &'static str {
-    use gasdesk_domain::rulebook::ServiceLine;
+pub fn service_line(l: ServiceLine) -> &'static str {
     match l {
         ServiceLine::Connection102 => "燃气报装“102”标准",
         ServiceLine::OneStop => "一站式服务",
@@ -379,4 +408,40 @@ pub fn service_line(l: gasdesk_domain::rulebook::ServiceLine) -> &'static str {
 
 pub fn yes_no(b: bool) -> &'static str {
     if b { "是" } else { "否" }
+}
+
+/// An amount of fen as people read money: `¥1,234.56`.
+pub fn yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let fen = fen.unsigned_abs();
+    let whole = (fen / 100).to_string();
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    format!("{sign}¥{grouped}.{:02}", fen % 100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_contract_step_reads_as_its_line_has_it() {
+        let waiting = Status::AwaitingContract;
+        // The 102 line charges nothing: there is no payment to wait for.
+        assert_eq!(
+            status_in(ServiceLine::Connection102, waiting),
+            "待签订供用气合同"
+        );
+        assert_eq!(status_in(ServiceLine::OneStop, waiting), "待签约缴费");
+        assert_eq!(status_in(ServiceLine::NewCommunity, waiting), "待签约缴费");
+        assert_eq!(
+            status_in(ServiceLine::Connection102, Status::GasOn),
+            "已通气"
+        );
+    }
 }

@@ -401,6 +401,7 @@ async fn a_community_goes_from_the_ledger_to_gas_on_on_the_pages(server: TestSer
     server.at("2026-05-11T10:30");
     let hand_in = [
         ("material", "planning_permit"),
+        ("channel", "office"),
         (
             "description",
             "建设工程规划许可证及附图（建委审批系统共享）",

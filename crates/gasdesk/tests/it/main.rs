@@ -4,7 +4,7 @@
 //! - `story_one_stop`: the one-stop line end to end through the HTTP API.
 //! - `story_community`: the new residential community line, ledger to accounts.
 //! - `community_pages`: the same line on the Chinese pages, by form posts.
-//! - `workflow_cases`: the shared workflow cases that concern the 102 line.
+//! - `workflow_cases`: the shared workflow cases.
 //! - `hardening`: bad, hostile or careless input.
 //! - `cli`: the `gasdesk` binary as operators use it.
 //! - `copy_history`: `gasdesk copy` from SQLite to PostgreSQL.

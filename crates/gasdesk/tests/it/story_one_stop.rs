@@ -139,6 +139,20 @@ async fn a_pre_accepted_counter_application_goes_from_registration_to_gas_on(ser
     // and 0.5 h on Tuesday.
     assert_eq!(due(&app, "survey_design"), bj_json("2026-03-10T09:00"));
     let mut v = app["version"].as_i64().unwrap();
+    // It is on the designer's worklist, not yet on the operations unit's.
+    for (who, listed) in [(&designer, true), (&ops, false), (&cm, true)] {
+        let (status, list) = server
+            .send("GET", "/api/v1/worklist", Some(who), None)
+            .await;
+        assert_eq!(status, 200, "{list}");
+        let numbers: Vec<&str> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["application"]["number"].as_str().unwrap())
+            .collect();
+        assert_eq!(numbers.contains(&number.as_str()), listed, "{}", who.name);
+    }
 
     // Mon 10:00 the applicant is to agree a survey time: the company's clock
     // stops after 1 h; the applicant's stall clock (2 working days) runs:

@@ -1,12 +1,13 @@
-//! The workflow cases of the shared case book that concern the 102 line,
-//! each from a fault seen in comparable systems. Times are Beijing time;
-//! expected values are the case book's.
+//! The workflow cases of the shared case book, each from a fault seen in
+//! comparable systems. Times are Beijing time; expected values are the
+//! case book's.
 
 use crate::support::*;
 use gasdesk_domain::Role;
 use serde_json::json;
 
 on_both_backends!(
+    w06_a_resubmitted_licence_keeps_one_application_and_every_file,
     w07_reassignment_keeps_the_first_call_deadline,
     w10_concurrent_acceptance_stores_one_result,
     w11_double_submit_answers_with_the_same_number,
@@ -20,6 +21,140 @@ fn first_call() -> serde_json::Value {
     json!({"type": "record_first_call", "confirmation": {
         "licence_confirmed": true, "address_confirmed": true,
         "built_by": "self_built", "completion_accepted": true}})
+}
+
+/// W06: a material handed in again (online, then at the counter) keeps one
+/// application, its number, its intake time and its response deadline, and
+/// every file with what became of it.
+async fn w06_a_resubmitted_licence_keeps_one_application_and_every_file(server: TestServer) {
+    let desk = server.staff("desk", "王前台", Role::ServiceStaff).await;
+    let cm = server.staff("cm", "李经理", Role::CustomerManager).await;
+
+    // Mon 2026-03-23 10:00 online, one-stop, without the licence copy.
+    server.at("2026-03-23T10:00");
+    let mut body = intake("online", USCC[2]);
+    body["line"] = json!("one_stop");
+    body["readiness"]["facilities_ready"] = json!(false);
+    body["materials"] = json!(["appliance_list", "floor_plan"]);
+    body["idempotency_key"] = json!("w06-first-submit");
+    let (status, app) = server.apply(None, body).await;
+    assert_eq!(status, 201, "{app}");
+    let number = app["number"].as_str().unwrap().to_string();
+    // Two working hours from 10:00 end exactly at the noon closing.
+    let response_due = bj_json("2026-03-23T12:00");
+    assert_eq!(deadline(&app, "online_response")["due_at"], response_due);
+    assert_eq!(app["materials"][0]["status"], "owed");
+
+    // 10:30 the customer manager takes it and records the licence copy owed.
+    server.at("2026-03-23T10:30");
+    let take = json!({"type": "assign", "to": {"user_id": cm.user_id, "name": ""}});
+    let (status, app) = server.act(&cm, &number, 1, take).await;
+    assert_eq!(status, 200, "{app}");
+    let ask = json!({"type": "request_material", "material": "business_licence",
+        "note": "请补交营业执照副本复印件"});
+    let (status, app) = server.act(&cm, &number, 2, ask.clone()).await;
+    assert_eq!(status, 200, "{app}");
+
+    // Tue 09:00 the applicant uploads copy v1 on the online hall (a wrong
+    // phone reaches nothing).
+    server.at("2026-03-24T09:00");
+    let upload = |phone: &str| {
+        json!({"number": number, "phone": phone, "material": "business_licence",
+               "description": "营业执照副本 v1", "file_name": "licence.jpg"})
+    };
+    let (status, _) = server
+        .send(
+            "POST",
+            "/api/v1/track/hand-ins",
+            None,
+            Some(upload("13900000000")),
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (status, receipt) = server
+        .send(
+            "POST",
+            "/api/v1/track/hand-ins",
+            None,
+            Some(upload("13800138000")),
+        )
+        .await;
+    assert_eq!(status, 201, "{receipt}");
+    assert_eq!(receipt["number"], json!(number));
+    assert_eq!(receipt["hand_in"], 1);
+
+    // Tue 10:00 it is another company's licence: rejected, asked again.
+    server.at("2026-03-24T10:00");
+    let detail = server.detail(&cm, &number).await;
+    let v = detail["application"]["version"].as_i64().unwrap();
+    let reject = json!({"type": "review_hand_in", "hand_in": 1, "accepted": false,
+        "reason": "执照上的统一社会信用代码与申请单位不符"});
+    let (status, app) = server.act(&cm, &number, v, reject).await;
+    assert_eq!(status, 200, "{app}");
+    let (status, _) = server.act(&cm, &number, v + 1, ask).await;
+    assert_eq!(status, 200);
+
+    // Tue 15:00 the applicant brings copy v2 to the business hall.
+    server.at("2026-03-24T15:00");
+    let path = format!("/api/v1/applications/{number}/actions");
+    let counter = json!({"version": v + 2, "channel": "business_hall", "action": {
+        "type": "hand_in_material", "material": "business_licence",
+        "description": "营业执照副本复印件 v2"}});
+    let (status, app) = server.send("POST", &path, Some(&desk), Some(counter)).await;
+    assert_eq!(status, 200, "{app}");
+
+    let detail = server.detail(&cm, &number).await;
+    let app = &detail["application"];
+    assert_eq!(app["number"], json!(number));
+    assert_eq!(app["accepted_at"], bj_json("2026-03-23T10:00"));
+    assert_eq!(deadline(&detail, "online_response")["due_at"], response_due);
+    let files: Vec<(&str, &str, &str)> = app["hand_ins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["description"].as_str().unwrap(),
+                h["channel"].as_str().unwrap(),
+                h["verdict"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        files,
+        [
+            ("营业执照副本 v1", "online", "rejected"),
+            ("营业执照副本复印件 v2", "business_hall", "pending")
+        ]
+    );
+    let events = detail["events"].as_array().unwrap();
+    let of = |kind: &str| -> Vec<&serde_json::Value> {
+        events.iter().filter(|e| e["kind"] == kind).collect()
+    };
+    assert_eq!(of("material_requested").len(), 2);
+    let hand_ins = of("material_handed_in");
+    let channels: Vec<&str> = hand_ins
+        .iter()
+        .map(|e| e["channel"].as_str().unwrap())
+        .collect();
+    assert_eq!(channels, ["online", "business_hall"]);
+    assert_eq!(hand_ins[0]["actor"]["name"], "张三");
+    assert_eq!(hand_ins[1]["actor"]["name"], "王前台");
+    for e in of("material_requested").into_iter().chain(hand_ins) {
+        assert!(
+            e["occurred_at"].is_string() && e["recorded_at"].is_string(),
+            "{e}"
+        );
+    }
+    let (_, report) = server
+        .send(
+            "GET",
+            "/api/v1/reports/received?month=2026-03",
+            Some(&cm),
+            None,
+        )
+        .await;
+    assert_eq!(report["received"], 1);
 }
 
 /// W07: reassignment does not reset the step deadline.

@@ -1,6 +1,7 @@
-//! The counter intake of a new residential community: the line chosen,
-//! the ledger entry it starts from, the build standard, the appliances a
-//! fitted community's developer supplies and the materials handed in.
+//! The counter intake of a new residential community: the ledger entry it
+//! starts from, the build standard, the appliances a fitted community's
+//! developer supplies and the materials handed in. The line itself is the
+//! applicant form's select, which the counter offers all three lines in.
 
 use gasdesk_domain::community::{BuildStandard, DEVELOPER_APPLIANCES};
 use gasdesk_domain::connection::Intake;
@@ -34,9 +35,8 @@ pub struct Check {
     pub checked: bool,
 }
 
-/// What the intake page shows of the line and the community.
+/// What the intake page shows of the community.
 pub struct CommunityIntake {
-    pub lines: Vec<Opt>,
     /// Ledger entries no application started from yet.
     pub plots: Vec<Opt>,
     pub build_standard: String,
@@ -79,9 +79,13 @@ impl CommunityEntry {
         }
     }
 
-    /// A link to intake naming a ledger entry fills in the developer and
-    /// the plot's location, where the form is still blank.
+    /// A link to intake naming a line chooses it; one naming a ledger
+    /// entry fills in the developer and the plot's location, where the form
+    /// is still blank.
     pub async fn prefill(&self, state: &AppState, form: &mut ApplicantForm) {
+        if !self.line.is_empty() {
+            form.line = self.line.clone();
+        }
         let Ok(id) = Uuid::parse_str(&self.plot_id) else {
             return;
         };
@@ -102,20 +106,15 @@ impl CommunityEntry {
     }
 }
 
-/// Reads the line and, for a new community, its fields into the intake.
+/// Reads a new community's fields into the intake, in place of the
+/// one-stop line's materials and applicant kind; other lines have none.
 pub fn read(f: &Fields, rulebook: &Rulebook, intake: &mut Intake) -> Result<(), Fault> {
-    let entry = CommunityEntry::from_fields(f, rulebook);
-    intake.line = match entry.line.as_str() {
-        "" => None,
-        value => Some(
-            value
-                .parse::<ServiceLine>()
-                .map_err(|_| Fault::invalid("line", "请选择业务类型。"))?,
-        ),
-    };
     if intake.line != Some(ServiceLine::NewCommunity) {
         return Ok(());
     }
+    let entry = CommunityEntry::from_fields(f, rulebook);
+    // The applicant is the developer.
+    intake.applicant_kind = None;
     intake.plot_id = match entry.plot_id.as_str() {
         "" => None,
         id => Some(
@@ -145,24 +144,8 @@ pub fn read(f: &Fields, rulebook: &Rulebook, intake: &mut Intake) -> Result<(), 
     Ok(())
 }
 
-/// The line select and the community fieldset, with what was entered.
+/// The community fieldset, with what was entered.
 pub async fn view(state: &AppState, entry: &CommunityEntry) -> Result<CommunityIntake, AppError> {
-    // Without a choice the rules decide between the 102 standard and the
-    // one-stop service from the readiness answers, as for the 102 choice.
-    let line = match entry.line.as_str() {
-        "" => ServiceLine::Connection102.as_str(),
-        l => l,
-    };
-    let lines = ServiceLine::ALL
-        .into_iter()
-        .map(|l| {
-            let name = state
-                .rulebook
-                .line(l)
-                .map_or(l.name_zh(), |r| r.name.as_str());
-            Opt::new(l.as_str(), name, line)
-        })
-        .collect();
     let plots = service::plots(state)
         .await?
         .into_iter()
@@ -191,7 +174,6 @@ pub async fn view(state: &AppState, entry: &CommunityEntry) -> Result<CommunityI
         })
         .collect();
     Ok(CommunityIntake {
-        lines,
         plots,
         build_standard: entry.build_standard.clone(),
         appliances,

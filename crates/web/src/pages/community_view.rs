@@ -12,21 +12,7 @@ use gasdesk_domain::rulebook::ServiceLine;
 use serde_json::Value;
 
 use super::fields::local;
-
-/// Fen as people read money: `¥1,234.56`.
-pub fn yuan(fen: i64) -> String {
-    let sign = if fen < 0 { "-" } else { "" };
-    let abs = fen.unsigned_abs();
-    let whole = (abs / 100).to_string();
-    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
-    for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    format!("{sign}¥{grouped}.{:02}", abs % 100)
-}
+use crate::text::yuan;
 
 pub fn drawing_kind_name(kind: DrawingKind) -> &'static str {
     match kind {
@@ -193,12 +179,6 @@ impl CommunityView {
         fact("设计院联系开发商", when(c.developer_contacted_at));
         fact("收到开发商设计资料", when(c.design_data_received_at));
         fact("开发商提出通气", when(c.gas_on_requested_at));
-        if let Some(w) = &app.waiting_on_applicant {
-            fact(
-                "等待用户配合",
-                format!("{}（自 {} 起）", w.reason, local(w.since)),
-            );
-        }
 
         let material_name = |key: &str| {
             app.materials

@@ -12,8 +12,9 @@ use axum::extract::Query;
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Asia::Shanghai;
+use gasdesk_domain::catalogue::QuoteRequestLine;
 
-use super::Fault;
+use super::{Fault, parse};
 
 /// The fields of a submitted form or query string, by name.
 #[derive(Debug, Default, Clone)]
@@ -70,6 +71,27 @@ impl Fields {
     /// A local date and time that must be given.
     pub fn required_time(&self, name: &'static str, msg: &str) -> Result<DateTime<Utc>, Fault> {
         self.time(name)?.ok_or_else(|| Fault::invalid(name, msg))
+    }
+
+    /// Whether the form sent this field at all, even empty.
+    pub fn has(&self, name: &str) -> bool {
+        self.0.contains_key(name)
+    }
+
+    /// One of a select's values, which must be chosen.
+    pub fn choice(&self, name: &'static str, message: &str) -> Result<String, Fault> {
+        self.optional(name)
+            .ok_or_else(|| Fault::invalid(name, message))
+    }
+
+    /// An amount typed in yuan, as integer fen.
+    pub fn yuan(&self, name: &'static str) -> Result<i64, Fault> {
+        parse::yuan_to_fen(self.text(name)).map_err(|message| Fault::invalid(name, &message))
+    }
+
+    /// The lines of a quote, one `编码 数量` a line.
+    pub fn quote(&self, name: &'static str) -> Result<Vec<QuoteRequestLine>, Fault> {
+        parse::quote_lines(self.text(name)).map_err(|message| Fault::invalid(name, &message))
     }
 
     pub fn into_map(self) -> HashMap<String, String> {

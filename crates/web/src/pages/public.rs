@@ -44,10 +44,10 @@ struct ApplyPage {
     error: String,
 }
 
-pub async fn apply_form(Visitor(staff): Visitor) -> Response {
+pub async fn apply_form(State(state): State<AppState>, Visitor(staff): Visitor) -> Response {
     let page = ApplyPage {
         layout: Layout::new("网上申请", staff.as_ref()),
-        form: ApplicantForm::blank(),
+        form: ApplicantForm::blank(&state.rulebook),
         error: String::new(),
     };
     render(StatusCode::OK, &page)
@@ -61,11 +61,11 @@ pub async fn apply(
 ) -> Response {
     let (form, outcome) = match Fields::from_form(body) {
         Ok(fields) => {
-            let form = ApplicantForm::from_fields(&fields);
+            let form = ApplicantForm::from_fields(&fields, &state.rulebook);
             let outcome = submit_online(&state, &form).await;
             (form, outcome)
         }
-        Err(fault) => (ApplicantForm::blank(), Err(fault)),
+        Err(fault) => (ApplicantForm::blank(&state.rulebook), Err(fault)),
     };
 
     match outcome {
@@ -167,7 +167,7 @@ pub async fn apply_done(
     let page = DonePage {
         layout: Layout::new("申请已提交", staff.as_ref()),
         number: application.number.clone(),
-        status_text: text::status(application.status),
+        status_text: text::status_in(application.line, application.status),
         one_stop: application.status == Status::RoutedOneStop,
         call_within: first_call
             .map(|d| budget_text(d.budget_seconds))
@@ -250,7 +250,7 @@ pub async fn track(
                 number: t.number.clone(),
                 organisation: t.organisation.clone(),
                 site_address: t.site_address.clone(),
-                status_text: text::status(t.status),
+                status_text: text::status_in(t.line, t.status),
                 status_class: view::status_class_of(t.status),
                 one_stop: t.status == Status::RoutedOneStop,
                 accepted_at: local(t.accepted_at),

@@ -62,7 +62,7 @@ pub async fn worklist(State(state): State<AppState>, SignedIn(staff): SignedIn) 
                 number: a.number.clone(),
                 organisation: a.applicant.organisation.clone(),
                 channel: text::channel(a.channel),
-                status_text: text::status(a.status),
+                status_text: text::status_in(a.line, a.status),
                 assignee: view::assignee(&a.assignee),
                 deadline: d.as_ref().map(|d| d.name.clone()).unwrap_or_default(),
                 due: d.as_ref().map(|d| d.due.clone()).unwrap_or_default(),
@@ -117,7 +117,7 @@ pub async fn intake_form(
         return Fault::forbidden().seen_by(Some(&staff)).into_response();
     }
     let community = CommunityEntry::from_fields(&Fields::from_query(query), &state.rulebook);
-    let mut form = ApplicantForm::blank();
+    let mut form = ApplicantForm::blank(&state.rulebook).at_counter();
     community.prefill(&state, &mut form).await;
     let entered = IntakeEntry {
         form,
@@ -154,7 +154,7 @@ pub async fn intake(
         Err(fault) => return fault.seen_by(Some(&staff)).into_response(),
     };
     let entered = IntakeEntry {
-        form: ApplicantForm::from_fields(&fields),
+        form: ApplicantForm::from_fields(&fields, &state.rulebook).at_counter(),
         channel: fields.text("channel").to_string(),
         accepted_at: fields.text("accepted_at").to_string(),
         assignee: fields.text("assignee").to_string(),

@@ -6,8 +6,10 @@ use gasdesk_domain::application::{
     Application, BuiltBy, FailureCause, LicenceCheck, Readiness, StaffRef,
 };
 use gasdesk_domain::connection;
-use gasdesk_domain::deadline::DeadlineStatus;
+use gasdesk_domain::deadline::{DeadlineState, DeadlineStatus};
 use gasdesk_domain::event::Event;
+use gasdesk_domain::rulebook::LineRules;
+use gasdesk_domain::services::PermitStatus;
 use serde_json::Value;
 
 use super::fields::local;
@@ -20,9 +22,12 @@ pub struct DeadlineRow {
     /// The due time rests on a year whose holiday arrangement is not
     /// published yet.
     pub provisional: bool,
-    /// `on_time`, `due_soon`, `overdue`, `met_on_time` or `met_late`, for
-    /// the colour.
+    /// `on_time`, `due_soon`, `overdue`, `met_on_time`, `met_late` or
+    /// `paused`, for the colour.
     pub state: &'static str,
+    /// The clock stands still while the applicant has the next move; the
+    /// due time moves on by the wait once it runs again.
+    pub paused: bool,
     pub state_text: &'static str,
     /// Working time left, or how long it took once met.
     pub left: String,
@@ -45,6 +50,9 @@ pub fn deadline_row(d: &DeadlineStatus) -> DeadlineRow {
             local(at),
             text::working_time(d.elapsed_seconds)
         ),
+        None if d.state == DeadlineState::Paused => {
+            format!("剩余{}", text::working_time(d.remaining_seconds))
+        }
         None => text::working_time(d.remaining_seconds),
     };
     DeadlineRow {
@@ -52,6 +60,7 @@ pub fn deadline_row(d: &DeadlineStatus) -> DeadlineRow {
         due: local(d.deadline.due_at),
         provisional: d.deadline.provisional,
         state: d.state.as_str(),
+        paused: d.state == DeadlineState::Paused,
         state_text: text::deadline_state(d.state),
         left,
     }
@@ -200,7 +209,10 @@ pub struct EventRow {
     pub facts: Vec<String>,
 }
 
-pub fn event_rows(events: &[Event]) -> Vec<EventRow> {
+/// The timeline; keys of materials, services and permits read as the
+/// application and its line's rules name them.
+pub fn event_rows(events: &[Event], app: &Application, rules: Option<&LineRules>) -> Vec<EventRow> {
+    let names = Names { app, rules };
     events
         .iter()
         .map(|e| {
@@ -222,7 +234,7 @@ pub fn event_rows(events: &[Event]) -> Vec<EventRow> {
                 occurred: local(effective),
                 corrected_from,
                 recorded: local(e.event.recorded_at),
-                facts: facts(&e.event.kind, &e.event.payload),
+                facts: facts(&e.event.kind, &e.event.payload, &names),
             }
         })
         .collect()
@@ -249,8 +261,32 @@ pub fn public_event_rows(events: &[crate::service::PublicEvent]) -> Vec<PublicEv
         .collect()
 }
 
+/// What the keys in an event's payload are called.
+struct Names<'a> {
+    app: &'a Application,
+    rules: Option<&'a LineRules>,
+}
+
+impl Names<'_> {
+    fn material(&self, v: &Value) -> Option<String> {
+        v.as_str()
+            .map(|k| super::record::material_name(self.app, k))
+    }
+
+    fn service(&self, v: &Value) -> Option<String> {
+        let key = v.as_str()?;
+        let rules = self.rules?;
+        let found = rules
+            .extended_services
+            .iter()
+            .chain(&rules.agency_services)
+            .find(|s| s.key == key);
+        Some(found.map_or_else(|| key.to_string(), |s| s.name.clone()))
+    }
+}
+
 /// The key facts of an event's payload, where they read easily.
-fn facts(kind: &str, p: &Value) -> Vec<String> {
+fn facts(kind: &str, p: &Value, names: &Names<'_>) -> Vec<String> {
     let mut out = Vec::new();
     let mut push = |label: &str, value: Option<String>| {
         if let Some(v) = value.filter(|v| !v.is_empty()) {
@@ -284,7 +320,12 @@ fn facts(kind: &str, p: &Value) -> Vec<String> {
             push("整改建议", string(&p["rectification_advice"]));
             push("开挖审批要求", string(&p["excavation_approvals"]));
         }
-        "contract_signed" => push("合同编号", string(&p["contract_number"])),
+        "contract_signed" => {
+            push("合同编号", string(&p["contract_number"]));
+            push("发票抬头", string(&p["invoice"]["title"]));
+            push("纳税人识别号", string(&p["invoice"]["tax_number"]));
+            push("特殊要求", string(&p["special_requests"]));
+        }
         "gas_on_scheduled" => push("计划通气时间", time(&p["planned_at"])),
         "acceptance_recorded" => {
             push(
@@ -293,6 +334,7 @@ fn facts(kind: &str, p: &Value) -> Vec<String> {
             );
             push("不合格原因", failure_cause(&p["failure_cause"]));
             push("参加人员", participants(&p["participants"]));
+            push("安全用气交底", briefing(&p["safety_briefing"]));
             push("备注", string(&p["note"]));
         }
         "occurred_at_corrected" => {
@@ -303,6 +345,99 @@ fn facts(kind: &str, p: &Value) -> Vec<String> {
         }
         "cancelled" => push("原因", string(&p["reason"])),
         "note_added" => push("内容", string(&p["text"])),
+        "awaiting_applicant" => push("需用户配合", string(&p["reason"])),
+        "applicant_responded" | "applicant_followed_up" => push("说明", string(&p["note"])),
+        "survey_time_agreed" => push("踏勘时间", time(&p["survey_at"])),
+        "survey_recorded" => {
+            let present = p["customer_manager_present"].as_bool();
+            push("客户经理到场", present.map(|b| text::yes_no(b).to_string()));
+            push("用气方案", string(&p["gas_use_plan"]));
+            push("用气设备布置", string(&p["appliance_layout"]));
+            push("报警器布置", string(&p["leak_alarm_layout"]));
+        }
+        "design_issued" | "quote_revised" => {
+            push("设计方案", string(&p["summary"]));
+            push("修改原因", string(&p["reason"]));
+            let priced = &p["priced"];
+            push(
+                "报价版本",
+                priced["revision"].as_u64().map(|r| format!("第{r}版")),
+            );
+            push("报价合计", money(&priced["total_fen"]));
+            push(
+                "价格清单",
+                priced["catalogue_version"]
+                    .as_i64()
+                    .map(|v| format!("第{v}版")),
+            );
+        }
+        "quote_confirmed" => push(
+            "确认报价",
+            p["revision"].as_u64().map(|r| format!("第{r}版")),
+        ),
+        "payment_recorded" => {
+            push("缴费金额", money(&p["amount_fen"]));
+            push("收据编号", string(&p["receipt_number"]));
+            push("缴费方式", string(&p["method"]));
+            push("待缴", money(&p["outstanding_fen"]));
+        }
+        "material_requested" => {
+            push("资料", names.material(&p["material"]));
+            push("说明", string(&p["note"]));
+        }
+        "material_handed_in" => {
+            push("补交记录", p["number"].as_u64().map(|n| format!("第{n}份")));
+            push("资料", names.material(&p["material"]));
+            push("说明", string(&p["description"]));
+            push("文件", string(&p["file_name"]));
+        }
+        "hand_in_reviewed" => {
+            push(
+                "补交记录",
+                p["hand_in"].as_u64().map(|n| format!("第{n}份")),
+            );
+            let verdict = p["accepted"]
+                .as_bool()
+                .map(|a| if a { "接收" } else { "退回" });
+            push("审核结果", verdict.map(str::to_string));
+            push("原因", string(&p["reason"]));
+        }
+        "site_problem_reported" => {
+            push("问题", p["number"].as_u64().map(|n| format!("第{n}项")));
+            push("说明", string(&p["description"]));
+        }
+        "site_problem_resolved" => {
+            push("问题", p["problem"].as_u64().map(|n| format!("第{n}项")));
+            push("处理结果", string(&p["resolution"]));
+        }
+        "satisfaction_recorded" => {
+            let rating = p["rating"].as_u64().and_then(|r| u8::try_from(r).ok());
+            push(
+                "满意度",
+                rating.map(|r| format!("{r}分（{}）", super::record::rating_text(r))),
+            );
+            push("签字人", string(&p["signed_by"]));
+            push("意见建议", string(&p["comment"]));
+        }
+        "extended_service_offered" => {
+            push("服务", names.service(&p["service"]));
+            let answer = p["accepted"]
+                .as_bool()
+                .map(|a| if a { "需要" } else { "暂不需要" });
+            push("用户答复", answer.map(str::to_string));
+            push("备注", string(&p["note"]));
+        }
+        "permit_agency_requested" => push("代办事项", names.service(&p["permit"])),
+        "permit_updated" => {
+            push("代办事项", names.service(&p["permit"]));
+            let status = serde_json::from_value::<PermitStatus>(p["status"].clone()).ok();
+            push(
+                "进度",
+                status.map(|s| super::record::permit_status(s).to_string()),
+            );
+            push("行政规费（用户承担）", money(&p["government_fee_fen"]));
+            push("备注", string(&p["note"]));
+        }
         _ => {}
     }
     out.extend(super::community_view::facts(kind, p));
@@ -347,6 +482,15 @@ fn status_of(v: &Value) -> Option<&'static str> {
         .map(text::status)
 }
 
+fn money(v: &Value) -> Option<String> {
+    v.as_i64().map(text::yuan)
+}
+
+fn briefing(v: &Value) -> Option<String> {
+    let given: Vec<&str> = v.as_array()?.iter().filter_map(Value::as_str).collect();
+    Some(super::record::briefing_text(&given))
+}
+
 fn participants(v: &Value) -> Option<String> {
     let names: Vec<&str> = v.as_array()?.iter().filter_map(Value::as_str).collect();
     Some(names.join("、"))
@@ -372,7 +516,7 @@ impl Opt {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gasdesk_domain::deadline::{Deadline, DeadlineState};
+    use gasdesk_domain::deadline::{Deadline, PauseSpan};
     use gasdesk_domain::rulebook::Clock;
 
     fn met(at: &str, entered: &str) -> DeadlineStatus {
@@ -408,5 +552,21 @@ mod tests {
         );
         let prompt = deadline_row(&met("2026-03-16T09:10", "2026-03-16T09:25"));
         assert_eq!(prompt.left, "2026-03-16 09:10 完成，用时40分钟");
+    }
+
+    #[test]
+    fn a_paused_deadline_says_it_waits_and_what_is_left() {
+        let mut waiting = met("2026-03-16T09:10", "2026-03-16T09:10");
+        waiting.deadline.met_at = None;
+        waiting.deadline.met_entered_at = None;
+        waiting.deadline.pauses = vec![PauseSpan {
+            from: waiting.deadline.started_at,
+            to: None,
+        }];
+        waiting.state = DeadlineState::Paused;
+        let row = deadline_row(&waiting);
+        assert_eq!(row.state_text, "暂停（等待用户）");
+        assert_eq!(row.left, "剩余20分钟");
+        assert!(row.paused);
     }
 }
