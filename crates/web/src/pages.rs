@@ -11,8 +11,12 @@ mod admin;
 mod applicant;
 mod application;
 mod catalogue;
+mod community_forms;
+mod community_intake;
+mod community_view;
 mod fields;
 pub mod parse;
+mod plots;
 mod public;
 mod record;
 mod session;
@@ -57,6 +61,8 @@ pub fn routes() -> Router<AppState> {
             "/applications/{number}/actions/{kind}",
             post(application::take_action),
         )
+        .route("/plots", get(plots::list).post(plots::add))
+        .route("/plots/{id}/layout", post(plots::layout))
         .route("/catalogue", get(catalogue::show).post(catalogue::publish))
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route(
@@ -102,6 +108,8 @@ pub struct Badge {
     pub name: String,
     pub role: &'static str,
     pub can_intake: bool,
+    /// Keeps the early-involvement ledger of plots.
+    pub can_ledger: bool,
     pub keeps_catalogue: bool,
     pub is_admin: bool,
 }
@@ -112,6 +120,7 @@ impl Badge {
             name: staff.0.display_name.clone(),
             role: text::role(staff.0.role),
             can_intake: staff.is(&INTAKE_ROLES),
+            can_ledger: staff.is(&crate::service::LEDGER_ROLES),
             keeps_catalogue: staff.is(&CATALOGUE_ROLES),
             is_admin: staff.is(&[Role::Admin]),
         }

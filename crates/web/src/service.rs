@@ -553,7 +553,7 @@ pub async fn publish_catalogue(
 }
 
 /// Who keeps the early-involvement ledger.
-const LEDGER_ROLES: [Role; 4] = [
+pub const LEDGER_ROLES: [Role; 4] = [
     Role::CustomerManager,
     Role::Designer,
     Role::Supervisor,

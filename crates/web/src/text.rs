@@ -25,12 +25,13 @@ pub fn status(s: Status) -> &'static str {
 }
 
 /// A status as the application's line names it: the contract step of the
-/// one-stop and community lines includes payment.
+/// one-stop and community lines includes payment (the quote, or the
+/// community's supporting fee).
 pub fn status_in(line: ServiceLine, s: Status) -> &'static str {
     match (line, s) {
-        (ServiceLine::OneStop, Status::AwaitingContract) => "待签约缴费",
-        (ServiceLine::NewCommunity, Status::AwaitingContract) => "待签订预埋合同、缴纳配套费",
-        (ServiceLine::NewCommunity, Status::UnderConstruction) => "施工组织中",
+        (ServiceLine::OneStop | ServiceLine::NewCommunity, Status::AwaitingContract) => {
+            "待签约缴费"
+        }
         _ => status(s),
     }
 }
@@ -303,6 +304,14 @@ fn domain_message(d: &DomainError) -> String {
             field: "rectification_advice",
         } => "设施或气源管未勾选“符合要求”时，须填写整改建议。".into(),
         DomainError::InvalidField {
+            field: "households",
+        } => "住户信息有误：同一户不能重复录入（含此前已录入的住户），\
+             每次最多录入2000户，一个小区最多20000户。"
+            .into(),
+        DomainError::InvalidField { field: "plot_id" } => {
+            "所选地块已有报装申请，或不在地块台账中，请重新选择。".into()
+        }
+        DomainError::InvalidField {
             field: "attendance",
         } => "设计人员和施工单位必须参加现场踏勘，请确认两者均已到场。".into(),
         DomainError::InvalidField {
@@ -429,6 +438,7 @@ mod tests {
             "待签订供用气合同"
         );
         assert_eq!(status_in(ServiceLine::OneStop, waiting), "待签约缴费");
+        assert_eq!(status_in(ServiceLine::NewCommunity, waiting), "待签约缴费");
         assert_eq!(
             status_in(ServiceLine::Connection102, Status::GasOn),
             "已通气"

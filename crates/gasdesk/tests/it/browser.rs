@@ -453,7 +453,8 @@ async fn register_at_the_counter(c: &Client, server: &TestServer, manager_id: &s
     click(c, "input[name='source_pipeline_ready'][value='yes']").await;
     click(c, "input[name='facilities_ready'][value='no']").await;
     click(c, "input[name='built_by'][value='company_built']").await;
-    click(c, "input[name='line'][value='one_stop']").await;
+    // The counter's line is a select: it also takes new communities.
+    choose(c, "#line", "一站式服务（燃气公司设计、施工、通气）").await;
     choose(c, "#applicant_kind", "企业").await;
     click(c, "input[name='material_appliance_list']").await;
     click(c, "input[name='material_floor_plan']").await;

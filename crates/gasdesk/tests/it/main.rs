@@ -3,6 +3,7 @@
 //! - `story_102`: the 102 line end to end through the HTTP API, per channel.
 //! - `story_one_stop`: the one-stop line end to end through the HTTP API.
 //! - `story_community`: the new residential community line, ledger to accounts.
+//! - `community_pages`: the same line on the Chinese pages, by form posts.
 //! - `workflow_cases`: the shared workflow cases.
 //! - `hardening`: bad, hostile or careless input.
 //! - `cli`: the `gasdesk` binary as operators use it.
@@ -12,6 +13,7 @@
 
 mod browser;
 mod cli;
+mod community_pages;
 mod copy_history;
 mod hardening;
 mod several_servers;

@@ -1,6 +1,7 @@
 //! The applicant's details, the readiness questions and the service line
 //! with its materials, as the online form and the counter intake form both
-//! ask them.
+//! ask them. Only the counter takes a new residential community, whose own
+//! fields `community_intake` reads.
 
 use chrono::{DateTime, Utc};
 use gasdesk_domain::Channel;
@@ -11,6 +12,7 @@ use uuid::Uuid;
 
 use super::Fault;
 use super::fields::Fields;
+use super::view::Opt;
 
 /// What the form holds, as typed, so a refused form comes back unchanged.
 #[derive(Debug, Default, Clone)]
@@ -25,9 +27,12 @@ pub struct ApplicantForm {
     pub facilities_ready: String,
     /// `self_built`, `company_built` or empty.
     pub built_by: String,
-    /// `connection_102`, `one_stop`, or empty for the line the readiness
-    /// answers give.
+    /// `connection_102`, `one_stop`, at the counter `new_community`, or
+    /// empty for the line the readiness answers give.
     pub line: String,
+    /// Entered at a counter or on the hotline, where the line is a select
+    /// that also offers the new residential community.
+    pub at_counter: bool,
     /// `enterprise`, `institution`, `military_unit`, or empty.
     pub applicant_kind: String,
     /// The one-stop line's materials, each ticked when handed in.
@@ -49,6 +54,17 @@ pub struct MaterialChoice {
     pub waivable: bool,
     pub checked: bool,
 }
+
+/// The lines an applicant may ask for, as the form offers them; the last
+/// only at the counter.
+const LINES: [(ServiceLine, &str); 3] = [
+    (ServiceLine::Connection102, "燃气报装（“102”标准）"),
+    (
+        ServiceLine::OneStop,
+        "一站式服务（燃气公司设计、施工、通气）",
+    ),
+    (ServiceLine::NewCommunity, "新建住宅小区燃气预埋"),
+];
 
 /// The kinds of applicant the one-stop line takes; developers apply for
 /// new communities.
@@ -101,6 +117,7 @@ impl ApplicantForm {
             facilities_ready: f.text("facilities_ready").to_string(),
             built_by: f.text("built_by").to_string(),
             line: f.text("line").to_string(),
+            at_counter: false,
             applicant_kind: f.text("applicant_kind").to_string(),
             materials: material_choices(rulebook, |name| f.ticked(name)),
             idempotency_key: if key.is_empty() {
@@ -110,6 +127,26 @@ impl ApplicantForm {
             },
             error_field: String::new(),
         }
+    }
+
+    /// The same form as the counter and the hotline fill it in.
+    pub fn at_counter(mut self) -> ApplicantForm {
+        self.at_counter = true;
+        self
+    }
+
+    /// The lines this form offers, with the one chosen.
+    pub fn lines(&self) -> Vec<Opt> {
+        self.offered_lines()
+            .map(|(l, label)| Opt::new(l.as_str(), label, &self.line))
+            .collect()
+    }
+
+    fn offered_lines(&self) -> impl Iterator<Item = (ServiceLine, &'static str)> {
+        let counter = self.at_counter;
+        LINES
+            .into_iter()
+            .filter(move |(l, _)| counter || *l != ServiceLine::NewCommunity)
     }
 
     /// Marks the field a refusal names.
@@ -191,12 +228,13 @@ impl ApplicantForm {
 
     /// The line asked for; none leaves it to the readiness answers.
     fn line(&self) -> Result<Option<ServiceLine>, Fault> {
-        match self.line.as_str() {
-            "" => Ok(None),
-            "connection_102" => Ok(Some(ServiceLine::Connection102)),
-            "one_stop" => Ok(Some(ServiceLine::OneStop)),
-            _ => Err(Fault::invalid("line", "请选择业务类型。")),
+        if self.line.is_empty() {
+            return Ok(None);
         }
+        self.offered_lines()
+            .find(|(l, _)| l.as_str() == self.line)
+            .map(|(l, _)| Some(l))
+            .ok_or_else(|| Fault::invalid("line", "请选择业务类型。"))
     }
 
     fn applicant_kind(&self) -> Result<Option<ApplicantKind>, Fault> {

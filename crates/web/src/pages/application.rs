@@ -19,6 +19,8 @@ use gasdesk_domain::services::PermitStatus;
 use gasdesk_domain::{Channel, Role};
 use uuid::Uuid;
 
+use super::community_forms::{self, Extras};
+use super::community_view::CommunityView;
 use super::fields::{Fields, local, url_encode};
 use super::parse;
 use super::record::{self, CatalogueView, Record};
@@ -55,6 +57,8 @@ struct ApplicationPage {
     progress: Vec<(String, String)>,
     deadlines: Vec<DeadlineRow>,
     record: Record,
+    /// What a new residential community records.
+    community: Option<CommunityView>,
     /// The price catalogue in force, beside the forms that price a quote.
     catalogue: Option<CatalogueView>,
     actions: Vec<ActionForm>,
@@ -234,6 +238,9 @@ const NOT_CORRECTABLE: [&str; 2] = ["submitted", "occurred_at_corrected"];
 /// How payments are usually made at the halls.
 const PAYMENT_METHODS: [&str; 5] = ["银行转账", "现金", "POS机刷卡", "微信支付", "支付宝"];
 
+/// How a developer pays a community's supporting fee, offered first.
+const COMMUNITY_PAYMENT_METHOD: &str = "对公转账";
+
 /// The permit states a permit moves on to.
 const PERMIT_STEPS: [(PermitStatus, &str); 3] = [
     (PermitStatus::Submitted, "submitted"),
@@ -242,6 +249,9 @@ const PERMIT_STEPS: [(PermitStatus, &str); 3] = [
 ];
 
 fn action(kind: &str, f: &Fields) -> Result<Action, Fault> {
+    if let Some(parsed) = community_forms::action(kind, f) {
+        return parsed;
+    }
     let action = match kind {
         "hand_over" => Action::HandOver { to: staff_ref(f)? },
         "assign" => Action::Assign { to: staff_ref(f)? },
@@ -341,7 +351,7 @@ fn action(kind: &str, f: &Fields) -> Result<Action, Fault> {
                 .map_err(|_| Fault::invalid("revision", "请刷新页面后确认当前版本的报价。"))?,
         },
         "record_payment" => Action::RecordPayment {
-            amount_fen: f.yuan("amount")?,
+            amount_fen: payment_amount(f.text("amount"))?,
             receipt_number: f.text("receipt_number").to_string(),
             method: f.text("method").to_string(),
         },
@@ -413,6 +423,18 @@ fn action(kind: &str, f: &Fields) -> Result<Action, Fault> {
     Ok(action)
 }
 
+/// A payment typed in yuan: something above nothing, to the fen.
+fn payment_amount(text: &str) -> Result<i64, Fault> {
+    let refuse = |message: &str| Err(Fault::invalid("amount", message));
+    match parse::read_yuan(text) {
+        Ok(fen) if fen > 0 => Ok(fen),
+        Ok(_) => refuse("缴费金额须大于 0 元。"),
+        Err(parse::YuanRefusal::Empty) => refuse("请填写缴费金额（元）。"),
+        Err(parse::YuanRefusal::TooLarge) => refuse("缴费金额过大，请核对。"),
+        Err(why) => refuse(&format!("缴费金额格式不正确：{}", why.detail())),
+    }
+}
+
 /// The checkbox of a safety-briefing item.
 fn briefing_field(key: &str) -> String {
     format!("briefing_{key}")
@@ -463,10 +485,14 @@ async fn page(
         let detail = service::detail(state, number).await?;
         let managers = service::customer_managers(state).await?;
         let kinds = connection::available_actions(&detail.application, &staff.actor());
-        // The designer prices a quote from codes: show the catalogue by it.
-        let prices = kinds
-            .iter()
-            .any(|k| matches!(*k, "issue_design" | "revise_quote"));
+        // The designer prices a quote, and the customer manager a
+        // community's supporting fee, from codes: show the catalogue by it.
+        let prices = kinds.iter().any(|k| {
+            matches!(
+                *k,
+                "issue_design" | "revise_quote" | "sign_community_contract"
+            )
+        });
         let catalogue = if prices {
             state.store.catalogue(None).await?
         } else {
@@ -493,6 +519,9 @@ async fn page(
         staff,
         managers: &managers,
         rules: state.rulebook.line(a.line),
+        extras: Extras {
+            catalogue: catalogue.as_ref(),
+        },
     };
     let page = ApplicationPage {
         layout: Layout::new(&format!("申请 {}", a.number), Some(staff)),
@@ -513,6 +542,7 @@ async fn page(
         progress: view::progress(a),
         deadlines: view::deadline_rows(&detail.deadlines),
         record: Record::of(a),
+        community: CommunityView::of(a),
         catalogue: catalogue.as_ref().map(CatalogueView::of),
         actions: action_forms(&context, kinds, refused),
         events: view::event_rows(&detail.events, a, context.rules),
@@ -527,6 +557,8 @@ struct FormContext<'a> {
     managers: &'a [StaffView],
     /// The rules of the application's line: its services and permits.
     rules: Option<&'a LineRules>,
+    /// What the new residential community's forms need besides.
+    extras: Extras<'a>,
 }
 
 impl FormContext<'_> {
@@ -536,6 +568,10 @@ impl FormContext<'_> {
 
     fn one_stop(&self) -> bool {
         self.app().line == ServiceLine::OneStop
+    }
+
+    fn community(&self) -> bool {
+        self.app().line == ServiceLine::NewCommunity
     }
 }
 
@@ -563,7 +599,8 @@ fn action_forms(
                 Some(k) => k == kind,
                 None => next_step == Some(kind),
             };
-            let selects = selects(kind, cx, &values);
+            let selects = community_forms::selects(kind, cx.app(), &cx.extras, &values)
+                .unwrap_or_else(|| selects(kind, cx, &values));
             let checks = checks(kind, cx, &values);
             ActionForm {
                 kind,
@@ -571,7 +608,7 @@ fn action_forms(
                     ("assign", Role::CustomerManager) => "接单",
                     _ => text::action(kind),
                 },
-                hint: hint(kind, cx),
+                hint: community_forms::hint(kind).unwrap_or_else(|| hint(kind, cx)),
                 open,
                 danger: kind == "cancel",
                 values,
@@ -626,11 +663,19 @@ fn defaults(kind: &str, cx: &FormContext<'_>) -> HashMap<String, String> {
                 set("revision", q.revision.to_string());
             }
         }
+        // A community pays its supporting fee, by corporate transfer as a
+        // rule; a one-stop application pays its quote.
+        "record_payment" if cx.community() => {
+            set("method", COMMUNITY_PAYMENT_METHOD.to_string());
+            if let Some(left) = community_forms::fee_outstanding(app) {
+                set("amount", parse::plain_yuan(left));
+            }
+        }
         "record_payment" => {
             if let Some((total, paid)) = case.and_then(|c| Some((c.quote.as_ref()?, c.paid_fen())))
             {
                 let left = total.total_fen.saturating_sub(paid).max(0);
-                set("amount", format!("{}.{:02}", left / 100, left % 100));
+                set("amount", parse::plain_yuan(left));
             }
         }
         "record_satisfaction" => set("signed_by", app.applicant.contact_name.clone()),
@@ -671,6 +716,7 @@ fn defaults(kind: &str, cx: &FormContext<'_>) -> HashMap<String, String> {
         }
         _ => {}
     }
+    values.extend(community_forms::defaults(kind, app));
     values
 }
 
@@ -784,7 +830,12 @@ fn selects(
             vec![select("hand_in", choices)]
         }
         "record_payment" => {
-            let methods = PAYMENT_METHODS.map(|m| (m, m));
+            let community = cx.community().then_some(COMMUNITY_PAYMENT_METHOD);
+            let methods: Vec<_> = community
+                .into_iter()
+                .chain(PAYMENT_METHODS)
+                .map(|m| (m, m))
+                .collect();
             vec![select("method", pairs(&methods))]
         }
         "resolve_site_problem" => {
@@ -867,6 +918,9 @@ fn checks(kind: &str, cx: &FormContext<'_>, values: &HashMap<String, String>) ->
 
 /// What a form shows the person acting before they confirm it.
 fn form_facts(kind: &str, cx: &FormContext<'_>) -> Vec<(String, String)> {
+    if cx.community() {
+        return community_forms::form_facts(kind, cx.app());
+    }
     let case = cx.app().one_stop.as_ref();
     let quote = case.and_then(|c| c.quote.as_ref());
     match (kind, quote) {
@@ -947,6 +1001,9 @@ fn hint(kind: &str, cx: &FormContext<'_>) -> &'static str {
         }
         "deliver_design" => "设计方案和报价已送达用户：踏勘设计环节完成，签约缴费环节开始计时。",
         "confirm_quote" => "用户确认当前版本的工程报价后方可签约。",
+        "record_payment" if cx.community() => {
+            "按收据登记配套费缴费金额（元，最多两位小数）；缴清后开始施工。"
+        }
         "record_payment" => {
             "按报价收费并登记收据编号；缴清后进入施工。金额以元为单位，最多两位小数，如 1000.50。"
         }

@@ -12,12 +12,63 @@ use gasdesk_domain::connection::normalise_width;
 /// yuan), and keeps every amount well inside an `i64` of fen.
 const YUAN_DIGITS_MAX: usize = 12;
 
+/// Why an amount typed in yuan was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum YuanRefusal {
+    Empty,
+    Negative,
+    /// More than two decimals: below the fen.
+    TooPrecise,
+    NotAnAmount,
+    TooLarge,
+}
+
+impl YuanRefusal {
+    /// The sentence a page shows for any amount.
+    pub fn message(self) -> &'static str {
+        match self {
+            YuanRefusal::Empty => "请填写金额（元），如 1000.50。",
+            YuanRefusal::Negative => "金额不能为负数。",
+            YuanRefusal::TooPrecise => "金额最多保留两位小数（到分），如 1000.50。",
+            YuanRefusal::NotAnAmount => {
+                "金额格式不正确：请填写以元为单位的数字，最多两位小数，如 1000.50。"
+            }
+            YuanRefusal::TooLarge => "金额过大，请核对。",
+        }
+    }
+
+    /// What is wrong with the amount, for a sentence that names it.
+    pub fn detail(self) -> &'static str {
+        match self {
+            YuanRefusal::Empty => "未填写。",
+            YuanRefusal::Negative => "金额不能为负数。",
+            YuanRefusal::TooPrecise => "最多保留两位小数（到分），如 1000.50。",
+            YuanRefusal::NotAnAmount => "请填写以元为单位的数字，最多两位小数，如 1000.50。",
+            YuanRefusal::TooLarge => "金额过大，请核对。",
+        }
+    }
+}
+
 /// Reads an amount in yuan with at most two decimals, such as `1000.50`,
 /// `12.5` or `¥1,234.56`, as integer fen. Thousands separators are
 /// accepted only in groups of three; a sign, letters or a third decimal
 /// are refused.
 pub fn yuan_to_fen(text: &str) -> Result<i64, String> {
-    let text = normalise_width(text);
+    read_yuan(text).map_err(|why| why.message().to_string())
+}
+
+/// [`yuan_to_fen`], saying why an amount was refused rather than how.
+/// Full-width digits, points and commas, as Chinese input methods type
+/// them, read as their ASCII forms.
+pub fn read_yuan(text: &str) -> Result<i64, YuanRefusal> {
+    let text: String = normalise_width(text)
+        .chars()
+        .map(|c| match c {
+            '\u{FF0E}' => '.',
+            '\u{FF0C}' => ',',
+            c => c,
+        })
+        .collect();
     let text = text.trim();
     let text = text
         .strip_prefix('¥')
@@ -25,40 +76,41 @@ pub fn yuan_to_fen(text: &str) -> Result<i64, String> {
         .unwrap_or(text)
         .trim_start();
     if text.is_empty() {
-        return Err("请填写金额（元），如 1000.50。".to_string());
+        return Err(YuanRefusal::Empty);
     }
     if text.starts_with('-') || text.starts_with('−') {
-        return Err("金额不能为负数。".to_string());
+        return Err(YuanRefusal::Negative);
     }
     let (whole, decimals) = match text.split_once('.') {
         Some((w, d)) => (w, Some(d)),
         None => (text, None),
     };
-    let digits = whole_digits(whole).ok_or_else(not_an_amount)?;
+    let digits = whole_digits(whole).ok_or(YuanRefusal::NotAnAmount)?;
     let cents = match decimals {
         None => 0,
         Some(d) if d.is_empty() || !d.chars().all(|c| c.is_ascii_digit()) => {
-            return Err(not_an_amount());
+            return Err(YuanRefusal::NotAnAmount);
         }
-        Some(d) if d.len() > 2 => {
-            return Err("金额最多保留两位小数（到分），如 1000.50。".to_string());
-        }
+        Some(d) if d.len() > 2 => return Err(YuanRefusal::TooPrecise),
         Some(d) => {
-            let value: i64 = d.parse().map_err(|_| not_an_amount())?;
+            let value: i64 = d.parse().map_err(|_| YuanRefusal::NotAnAmount)?;
             if d.len() == 1 { value * 10 } else { value }
         }
     };
     if digits.len() > YUAN_DIGITS_MAX {
-        return Err("金额过大，请核对。".to_string());
+        return Err(YuanRefusal::TooLarge);
     }
-    let yuan: i64 = digits.parse().map_err(|_| not_an_amount())?;
+    let yuan: i64 = digits.parse().map_err(|_| YuanRefusal::NotAnAmount)?;
     yuan.checked_mul(100)
         .and_then(|fen| fen.checked_add(cents))
-        .ok_or_else(|| "金额过大，请核对。".to_string())
+        .ok_or(YuanRefusal::TooLarge)
 }
 
-fn not_an_amount() -> String {
-    "金额格式不正确：请填写以元为单位的数字，最多两位小数，如 1000.50。".to_string()
+/// Fen as a form field holds yuan, without separators: `259999.50`.
+pub fn plain_yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let fen = fen.unsigned_abs();
+    format!("{sign}{}.{:02}", fen / 100, fen % 100)
 }
 
 /// The digits of the whole yuan, with any thousands separators checked
@@ -200,6 +252,61 @@ pub fn catalogue_text(items: &[PriceItem]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn yuan_are_read_to_the_fen_without_floats() {
+        for (text, fen) in [
+            ("0.01", 1),
+            ("1", 100),
+            ("1.5", 150),
+            ("1234.56", 123_456),
+            ("1,234.56", 123_456),
+            ("12,345,678.9", 1_234_567_890),
+            ("¥360,000.00", 36_000_000),
+            ("￥ 20", 2_000),
+            ("１２３．４５", 12_345),
+            ("１，２３４．５", 123_450),
+            // 0.29 and 0.57 are the classic binary-float traps.
+            ("0.29", 29),
+            ("1234567.57", 123_456_757),
+        ] {
+            assert_eq!(read_yuan(text), Ok(fen), "{text}");
+        }
+        for text in [
+            "",
+            "abc",
+            "-5",
+            "+5",
+            "1.234",
+            "1.",
+            ".5",
+            "1,23",
+            "1234,567",
+            "1,,234",
+            "1e3",
+            "1 000",
+            "92233720368547758.08",
+            "100000000000000000",
+        ] {
+            assert!(read_yuan(text).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_refused_amount_says_why() {
+        assert_eq!(read_yuan("  "), Err(YuanRefusal::Empty));
+        assert_eq!(read_yuan("-1"), Err(YuanRefusal::Negative));
+        assert_eq!(read_yuan("1.005"), Err(YuanRefusal::TooPrecise));
+        assert_eq!(read_yuan("12元"), Err(YuanRefusal::NotAnAmount));
+        assert_eq!(read_yuan("9999999999999"), Err(YuanRefusal::TooLarge));
+    }
+
+    #[test]
+    fn fen_for_a_form_field_stay_plain() {
+        assert_eq!(plain_yuan(25_999_950), "259999.50");
+        assert_eq!(plain_yuan(7), "0.07");
+        assert_eq!(plain_yuan(-150), "-1.50");
+    }
 
     #[test]
     fn the_catalogue_text_reads_back_as_the_same_items() {

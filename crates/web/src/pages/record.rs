@@ -1,12 +1,14 @@
 //! What an application records beyond its intake and the 102 steps, as the
 //! application page shows it: materials and hand-ins, the wait on the
 //! applicant, and the one-stop line's survey, design, quote, payments,
-//! construction and gas-on, extended services and permits.
+//! construction and gas-on, extended services and permits. A new
+//! residential community's own record is `community_view`'s.
 
 use gasdesk_domain::application::Application;
 use gasdesk_domain::catalogue::{PriceCatalogue, Quote};
 use gasdesk_domain::materials::{MaterialStatus, Verdict};
 use gasdesk_domain::one_stop::{SAFETY_BRIEFING, TRAINING};
+use gasdesk_domain::rulebook::ServiceLine;
 use gasdesk_domain::services::PermitStatus;
 
 use super::fields::local;
@@ -180,6 +182,13 @@ impl Record {
                 .collect(),
             ..Record::default()
         };
+        if app.line == ServiceLine::NewCommunity {
+            // The community's own section lists its materials, hand-ins and
+            // extended services beside its drawings and fee.
+            record.materials.clear();
+            record.hand_ins.clear();
+            record.offers.clear();
+        }
         let Some(case) = case else {
             return record;
         };

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::State;
-use axum::extract::rejection::FormRejection;
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use gasdesk_domain::application::StaffRef;
@@ -13,6 +13,7 @@ use gasdesk_domain::{Channel, Role};
 use uuid::Uuid;
 
 use super::applicant::ApplicantForm;
+use super::community_intake::{self, CommunityEntry, CommunityIntake};
 use super::fields::{Fields, local, url_encode};
 use super::view::{self, Opt};
 use super::{Fault, INTAKE_ROLES, Layout, SignedIn, render, see_other};
@@ -96,6 +97,7 @@ struct IntakePage {
     accepted_at: String,
     managers: Vec<Opt>,
     licence_seen: bool,
+    community: CommunityIntake,
     error: String,
 }
 
@@ -106,16 +108,24 @@ const COUNTER_CHANNELS: [Channel; 3] = [
     Channel::Hotline,
 ];
 
-pub async fn intake_form(State(state): State<AppState>, SignedIn(staff): SignedIn) -> Response {
+pub async fn intake_form(
+    State(state): State<AppState>,
+    SignedIn(staff): SignedIn,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Response {
     if !staff.is(&INTAKE_ROLES) {
         return Fault::forbidden().seen_by(Some(&staff)).into_response();
     }
+    let community = CommunityEntry::from_fields(&Fields::from_query(query), &state.rulebook);
+    let mut form = ApplicantForm::blank(&state.rulebook).at_counter();
+    community.prefill(&state, &mut form).await;
     let entered = IntakeEntry {
-        form: ApplicantForm::blank(&state.rulebook),
+        form,
         channel: String::new(),
         accepted_at: String::new(),
         assignee: String::new(),
         licence_seen: false,
+        community,
     };
     intake_page(&state, &staff, entered, None).await
 }
@@ -127,6 +137,7 @@ struct IntakeEntry {
     accepted_at: String,
     assignee: String,
     licence_seen: bool,
+    community: CommunityEntry,
 }
 
 /// Counter or hotline intake, entered by staff.
@@ -143,11 +154,12 @@ pub async fn intake(
         Err(fault) => return fault.seen_by(Some(&staff)).into_response(),
     };
     let entered = IntakeEntry {
-        form: ApplicantForm::from_fields(&fields, &state.rulebook),
+        form: ApplicantForm::from_fields(&fields, &state.rulebook).at_counter(),
         channel: fields.text("channel").to_string(),
         accepted_at: fields.text("accepted_at").to_string(),
         assignee: fields.text("assignee").to_string(),
         licence_seen: fields.text("licence_seen") == "yes",
+        community: CommunityEntry::from_fields(&fields, &state.rulebook),
     };
 
     match submit_at_counter(&state, &staff, &fields, &entered.form).await {
@@ -182,6 +194,7 @@ async fn submit_at_counter(
     };
     let mut intake = form.intake(channel, accepted_at, assignee)?;
     intake.licence_seen = fields.text("licence_seen") == "yes";
+    community_intake::read(fields, &state.rulebook, &mut intake)?;
 
     let created =
         service::submit(state, &intake, &staff.actor(), Some(&form.idempotency_key)).await?;
@@ -196,6 +209,10 @@ async fn intake_page(
 ) -> Response {
     let managers = match service::customer_managers(state).await {
         Ok(m) => m,
+        Err(e) => return Fault::from(e).seen_by(Some(staff)).into_response(),
+    };
+    let community = match community_intake::view(state, &entered.community).await {
+        Ok(c) => c,
         Err(e) => return Fault::from(e).seen_by(Some(staff)).into_response(),
     };
     let (status, error) = match &fault {
@@ -219,6 +236,7 @@ async fn intake_page(
             .iter()
             .map(|m| Opt::new(&m.id.to_string(), &m.display_name, &entered.assignee))
             .collect(),
+        community,
         error,
     };
     render(status, &page)

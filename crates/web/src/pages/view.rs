@@ -153,7 +153,11 @@ pub fn progress(app: &Application) -> Vec<(String, String)> {
         }
     }
     if let Some(n) = &app.contract_number {
-        rows.push(("供用气合同编号".into(), n.clone()));
+        let label = match app.line {
+            gasdesk_domain::rulebook::ServiceLine::NewCommunity => "小区燃气管道预埋合同编号",
+            _ => "供用气合同编号",
+        };
+        rows.push((label.into(), n.clone()));
     }
     if let Some(at) = app.gas_on_planned_at {
         rows.push(("计划通气时间".into(), local(at)));
@@ -436,6 +440,7 @@ fn facts(kind: &str, p: &Value, names: &Names<'_>) -> Vec<String> {
         }
         _ => {}
     }
+    out.extend(super::community_view::facts(kind, p));
     out
 }
 
