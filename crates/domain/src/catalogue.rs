@@ -19,6 +19,9 @@ const LINES_MAX: usize = 200;
 /// No unit price above 10 million yuan; no quantity above a million units.
 const UNIT_PRICE_MAX_FEN: i64 = 1_000_000_000;
 const QUANTITY_MAX: i64 = 1_000_000;
+/// No quote above a billion yuan: well inside what every client reads as
+/// an exact integer.
+const QUOTE_TOTAL_MAX_FEN: i64 = 100_000_000_000;
 
 /// One priced item, e.g. a metre of DN25 steel pipe laid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -61,7 +64,7 @@ pub fn check_items(items: &[PriceItem]) -> Result<Vec<PriceItem>, DomainError> {
         if code.is_empty() || code.len() > 40 || !code.chars().all(plain) {
             return Err(DomainError::invalid("code"));
         }
-        if checked.iter().any(|c| c.code == code) {
+        if checked.iter().any(|c| c.code.eq_ignore_ascii_case(code)) {
             return Err(DomainError::invalid("code"));
         }
         if !(0..=UNIT_PRICE_MAX_FEN).contains(&item.unit_price_fen) {
@@ -146,8 +149,9 @@ impl Quote {
                 amount_fen,
             });
         }
-        let total_fen =
-            sum(lines.iter().map(|l| l.amount_fen)).ok_or(DomainError::invalid("quote"))?;
+        let total_fen = sum(lines.iter().map(|l| l.amount_fen))
+            .filter(|t| *t <= QUOTE_TOTAL_MAX_FEN)
+            .ok_or(DomainError::invalid("quote"))?;
         Ok(Quote {
             revision,
             catalogue_version: catalogue.version,

@@ -291,12 +291,17 @@ pub fn register(
 }
 
 /// The design institute contacted the developer.
-pub fn contact_developer(app: &mut Application, at: DateTime<Utc>, now: DateTime<Utc>) {
+pub fn contact_developer(
+    app: &mut Application,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    workflow::meet_at_or_after_start(app, DEVELOPER_CONTACT, at, now)?;
     let c = case(app);
     if c.developer_contacted_at.is_none() {
         c.developer_contacted_at = Some(at);
     }
-    workflow::meet(app, DEVELOPER_CONTACT, at, now);
+    Ok(())
 }
 
 /// The developer's design data arrived: the design plan's clock starts.
@@ -340,6 +345,9 @@ pub fn submit_drawing(
     {
         return Err(DomainError::DrawingNotReturned);
     }
+    if c.drawings.len() >= 200 {
+        return Err(DomainError::invalid("summary"));
+    }
     let version = c.latest(kind).map_or(1, |d| d.version + 1);
     let number = c.drawings.len() as u32 + 1;
     c.drawings.push(Drawing {
@@ -353,7 +361,7 @@ pub fn submit_drawing(
     });
     // The limit is met by the drawing delivered in time; whether it passed
     // the first time is the review's to say.
-    workflow::meet(app, kind.limit(), at, now);
+    workflow::meet_at_or_after_start(app, kind.limit(), at, now)?;
     Ok(version)
 }
 
@@ -419,6 +427,9 @@ pub fn sign_contract(
     ctx: &Context<'_>,
 ) -> Result<Quote, DomainError> {
     let number = required_text("contract_number", contract_number)?;
+    if extended_contracts.len() > 20 {
+        return Err(DomainError::invalid("extended_contracts"));
+    }
     let extended: Vec<String> = extended_contracts
         .iter()
         .map(|c| required_text("extended_contracts", c))
@@ -473,7 +484,7 @@ pub fn add_milestone(
     planned_at: DateTime<Utc>,
 ) -> Result<(), DomainError> {
     let milestone = Milestone {
-        building: required_text("building", building)?,
+        building: short("building", building)?,
         description: required_text("description", description)?,
         planned_at,
         reached_at: None,
@@ -561,7 +572,9 @@ pub fn register_households(
 }
 
 fn short(field: &'static str, value: &str) -> Result<String, DomainError> {
-    let v = required_text(field, value)?;
+    // Full-width digits and letters read as their ASCII forms, so that
+    // 1号楼 and １号楼 are the same building.
+    let v = required_text(field, &crate::connection::normalise_width(value))?;
     if v.chars().count() > 20 {
         return Err(DomainError::invalid(field));
     }
@@ -593,7 +606,7 @@ pub fn open_account(
     account_number: &str,
     at: DateTime<Utc>,
 ) -> Result<(), DomainError> {
-    let account = short("account_number", account_number)?;
+    let account = short("account_number", account_number)?.to_ascii_uppercase();
     let c = case(app);
     if c.households
         .iter()

@@ -341,7 +341,9 @@ pub(crate) fn required_text(field: &'static str, value: &str) -> Result<String, 
     Ok(value.to_string())
 }
 
-pub(crate) fn optional_text(
+/// An optional free text: trimmed, at most 2000 characters, line breaks
+/// allowed, no control or invisible characters; empty reads as none.
+pub fn optional_text(
     field: &'static str,
     value: &Option<String>,
 ) -> Result<Option<String>, DomainError> {
@@ -1445,7 +1447,7 @@ fn apply(
         } => {
             let one_stop = app.line == ServiceLine::OneStop;
             if *passed && one_stop {
-                one_stop::check_gas_on(app, safety_briefing)?;
+                one_stop::check_gas_on(app, safety_briefing, at)?;
             }
             record_acceptance(app, *passed, participants, *failure_cause, note, at)?;
             if *passed {
@@ -1558,7 +1560,7 @@ fn apply(
             hand_in,
             accepted,
             reason,
-        } => materials::review(app, *hand_in, *accepted, reason)?,
+        } => materials::review(app, *hand_in, *accepted, reason, at)?,
         Action::EnterSite {} => one_stop::enter_site(app, at, ctx.now)?,
         Action::ReportSiteProblem { description } => {
             let number = one_stop::report_problem(app, description, actor, at)?;
@@ -1586,7 +1588,7 @@ fn apply(
             government_fee_fen,
             note,
         } => services::update_permit(app, permit, *status, *government_fee_fen, note, at)?,
-        Action::ContactDeveloper {} => community::contact_developer(app, at, ctx.now),
+        Action::ContactDeveloper {} => community::contact_developer(app, at, ctx.now)?,
         Action::ReceiveDesignData {} => community::receive_design_data(app, at, ctx)?,
         Action::SubmitDrawing { kind, summary } => {
             let version = community::submit_drawing(app, *kind, summary, actor, at, ctx.now)?;
@@ -1617,7 +1619,13 @@ fn apply(
             building,
             description,
             planned_at,
-        } => community::add_milestone(app, building, description, *planned_at)?,
+        } => {
+            let earliest = app.accepted_at - Duration::days(366);
+            if *planned_at < earliest || *planned_at > ctx.now + Duration::days(5 * 366) {
+                return Err(DomainError::invalid("planned_at"));
+            }
+            community::add_milestone(app, building, description, *planned_at)?
+        }
         Action::NoteProgress {
             milestone,
             progress,

@@ -22,6 +22,10 @@ use crate::rulebook::{ApplicantKind, LineRules};
 /// code, they are shared rather than handed in.
 pub const LICENCES: [&str; 2] = ["business_licence", "developer_licence"];
 
+/// Hand-ins one application keeps at the most: a few per material, with
+/// room for resubmissions.
+const HAND_INS_MAX: usize = 30;
+
 /// Where one listed material stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -173,6 +177,16 @@ pub fn hand_in(
     at: DateTime<Utc>,
 ) -> Result<u32, DomainError> {
     owed(app, key)?;
+    if app
+        .hand_ins
+        .iter()
+        .any(|h| h.material == key && h.verdict == Verdict::Pending)
+    {
+        return Err(DomainError::HandInPending);
+    }
+    if app.hand_ins.len() >= HAND_INS_MAX {
+        return Err(DomainError::invalid("hand_in"));
+    }
     let sha256 = match sha256.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(h) if h.len() == 64 && h.chars().all(|c| c.is_ascii_hexdigit()) => {
@@ -205,6 +219,7 @@ pub fn review(
     number: u32,
     accepted: bool,
     reason: &Option<String>,
+    at: DateTime<Utc>,
 ) -> Result<(), DomainError> {
     let reason = optional_text("reason", reason)?;
     let hand_in = app
@@ -214,6 +229,9 @@ pub fn review(
         .ok_or(DomainError::invalid("hand_in"))?;
     if hand_in.verdict != Verdict::Pending {
         return Err(DomainError::AlreadyReviewed);
+    }
+    if at < hand_in.received_at {
+        return Err(DomainError::TimeBeforeStep);
     }
     hand_in.verdict = match (accepted, reason) {
         (true, _) => Verdict::Accepted,

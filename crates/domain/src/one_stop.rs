@@ -113,6 +113,9 @@ pub struct OneStopCase {
     pub applicant_kind: Option<ApplicantKind>,
     /// The survey time agreed with the applicant.
     pub survey_at: Option<DateTime<Utc>>,
+    /// When it was agreed.
+    #[serde(default)]
+    pub survey_agreed_at: Option<DateTime<Utc>>,
     pub survey: Option<Survey>,
     pub design: Option<DesignPlan>,
     pub quote: Option<Quote>,
@@ -136,6 +139,14 @@ fn case(app: &mut Application) -> &mut OneStopCase {
     app.one_stop.get_or_insert_with(OneStopCase::default)
 }
 
+/// A step is recorded no earlier than what it rests on.
+fn not_before(at: DateTime<Utc>, earlier: Option<DateTime<Utc>>) -> Result<(), DomainError> {
+    match earlier {
+        Some(t) if at < t => Err(DomainError::TimeBeforeStep),
+        _ => Ok(()),
+    }
+}
+
 /// The applicant agreed a survey time. If the company was waiting on them,
 /// its clocks run again from now.
 pub fn agree_survey_time(
@@ -148,7 +159,9 @@ pub fn agree_survey_time(
         return Err(DomainError::invalid("survey_at"));
     }
     workflow::applicant_responded(app, at, ctx)?;
-    case(app).survey_at = Some(survey_at);
+    let c = case(app);
+    c.survey_at = Some(survey_at);
+    c.survey_agreed_at = Some(at);
     Ok(())
 }
 
@@ -179,6 +192,7 @@ pub fn record_survey(
     if case(app).survey.is_some() {
         return Err(DomainError::AlreadyDone);
     }
+    not_before(at, case(app).survey_agreed_at)?;
     if !(record.designer_attended && record.construction_unit_attended) {
         return Err(DomainError::invalid("attendance"));
     }
@@ -222,6 +236,7 @@ pub fn issue_design(
     if case(app).design.is_some() {
         return Err(DomainError::AlreadyDone);
     }
+    not_before(at, case(app).survey.as_ref().map(|s| s.surveyed_at))?;
     materials::require(app, false)?;
     let catalogue = ctx.catalogue.ok_or(DomainError::NoCatalogue)?;
     let quote = Quote::price(catalogue, request, 1, at, &actor.name)?;
@@ -307,6 +322,7 @@ pub fn confirm_quote(
     if quote.confirmed_at.is_some() {
         return Err(DomainError::AlreadyDone);
     }
+    not_before(at, Some(quote.issued_at))?;
     quote.confirmed_at = Some(at);
     Ok(())
 }
@@ -329,6 +345,7 @@ pub fn sign_contract(
     if quote.confirmed_at.is_none() {
         return Err(DomainError::QuoteNotConfirmed);
     }
+    not_before(at, quote.confirmed_at)?;
     if !quote.is_consistent() {
         return Err(DomainError::QuoteInconsistent);
     }
@@ -375,6 +392,7 @@ pub fn record_payment(
     let Some(quote) = c.quote.clone() else {
         return Err(DomainError::NoQuote);
     };
+    not_before(at, c.work_order.as_ref().map(|o| o.issued_at))?;
     let outstanding = crate::catalogue::pay(
         &quote,
         &mut c.payments,
@@ -401,6 +419,7 @@ pub fn enter_site(
     if order.site_entered_at.is_some() {
         return Err(DomainError::AlreadyDone);
     }
+    not_before(at, Some(order.issued_at))?;
     order.site_entered_at = Some(at);
     workflow::meet(app, SITE_ENTRY, at, now);
     Ok(())
@@ -415,6 +434,10 @@ pub fn report_problem(
 ) -> Result<u32, DomainError> {
     let description = required_text("description", description)?;
     let c = case(app);
+    not_before(at, c.work_order.as_ref().map(|o| o.issued_at))?;
+    if c.site_problems.len() >= 200 {
+        return Err(DomainError::invalid("description"));
+    }
     let number = c.site_problems.len() as u32 + 1;
     c.site_problems.push(SiteProblem {
         number,
@@ -442,6 +465,7 @@ pub fn resolve_problem(
     if problem.resolved_at.is_some() {
         return Err(DomainError::AlreadyDone);
     }
+    not_before(at, Some(problem.reported_at))?;
     problem.resolution = Some(resolution);
     problem.resolved_at = Some(at);
     Ok(())
@@ -461,6 +485,11 @@ pub fn complete_construction(app: &mut Application, at: DateTime<Utc>) -> Result
     if c.site_problems.iter().any(|p| p.resolved_at.is_none()) {
         return Err(DomainError::ProblemsOpen);
     }
+    not_before(at, c.work_order.as_ref().and_then(|o| o.site_entered_at))?;
+    not_before(
+        at,
+        c.site_problems.iter().filter_map(|p| p.resolved_at).max(),
+    )?;
     c.construction_completed_at = Some(at);
     app.status = Status::AwaitingGasOn;
     Ok(())
@@ -476,6 +505,10 @@ pub fn record_satisfaction(
     if !(1..=5).contains(&rating) {
         return Err(DomainError::invalid("rating"));
     }
+    if case(app).satisfaction.is_some() {
+        return Err(DomainError::AlreadyDone);
+    }
+    not_before(at, case(app).construction_completed_at)?;
     let satisfaction = Satisfaction {
         rating,
         signed_by: required_text("signed_by", signed_by)?,
@@ -488,8 +521,16 @@ pub fn record_satisfaction(
 
 /// Before a passed acceptance on this line is recorded: the applicant
 /// signed their satisfaction, and the briefing covers every item.
-pub fn check_gas_on(app: &mut Application, briefing: &[String]) -> Result<(), DomainError> {
+pub fn check_gas_on(
+    app: &mut Application,
+    briefing: &[String],
+    at: DateTime<Utc>,
+) -> Result<(), DomainError> {
     let c = case(app);
+    not_before(at, c.construction_completed_at)?;
+    if briefing.len() > 2 * (SAFETY_BRIEFING.len() + 1) {
+        return Err(DomainError::invalid("safety_briefing"));
+    }
     if c.satisfaction.is_none() {
         return Err(DomainError::SatisfactionMissing);
     }

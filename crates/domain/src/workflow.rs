@@ -115,6 +115,20 @@ pub fn meet(app: &mut Application, key: &str, at: DateTime<Utc>, entered_at: Dat
     }
 }
 
+/// Marks a limit met, refusing a time before the limit started.
+pub fn meet_at_or_after_start(
+    app: &mut Application,
+    key: &str,
+    at: DateTime<Utc>,
+    entered_at: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    if app.deadline(key).is_some_and(|d| at < d.started_at) {
+        return Err(DomainError::TimeBeforeStep);
+    }
+    meet(app, key, at, entered_at);
+    Ok(())
+}
+
 /// The applicant has the next move: the company's open clocks stop, and
 /// the applicant's stall clock starts (R-SV3).
 pub fn await_applicant(

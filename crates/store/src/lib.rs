@@ -161,9 +161,11 @@ pub trait Store: Send + Sync + 'static {
     async fn plot(&self, id: Uuid) -> Result<Option<Plot>>;
     /// The ledger, most recently learned first.
     async fn plots(&self) -> Result<Vec<Plot>>;
-    /// Records that `number` started from the plot, once: false when the
-    /// plot is unknown or already linked to an application.
-    async fn link_plot(&self, id: Uuid, number: &str) -> Result<bool>;
+    /// Sets the plot's link to an application from `from` to `to` (none
+    /// meaning unlinked), only if it still is `from`: an intake claims a
+    /// free plot, then names the application it created, or gives the plot
+    /// back. False when the plot is unknown or its link is not `from`.
+    async fn claim_plot(&self, id: Uuid, from: Option<&str>, to: Option<&str>) -> Result<bool>;
 
     /// Keeps an imported holiday arrangement (its source JSON).
     async fn save_calendar_year(&self, year: i32, source: &str, now: DateTime<Utc>) -> Result<()>;

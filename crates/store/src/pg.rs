@@ -882,15 +882,16 @@ impl Store for PgStore {
         rows.iter().map(plot_from_row).collect()
     }
 
-    async fn link_plot(&self, id: Uuid, number: &str) -> Result<bool> {
+    async fn claim_plot(&self, id: Uuid, from: Option<&str>, to: Option<&str>) -> Result<bool> {
         self.retry
             .run(|| async {
                 let linked = sqlx::query(
                     "UPDATE plots SET application_number = $1
-                     WHERE id = $2 AND application_number IS NULL",
+                     WHERE id = $2 AND application_number IS NOT DISTINCT FROM $3",
                 )
-                .bind(number)
+                .bind(to)
                 .bind(id)
+                .bind(from)
                 .execute(&self.pool)
                 .await?
                 .rows_affected();

@@ -643,13 +643,14 @@ impl Store for SqliteStore {
         rows.iter().map(plot_from_row).collect()
     }
 
-    async fn link_plot(&self, id: Uuid, number: &str) -> Result<bool> {
+    async fn claim_plot(&self, id: Uuid, from: Option<&str>, to: Option<&str>) -> Result<bool> {
         let mut tx = self.write().await?;
         let linked = sqlx::query(
-            "UPDATE plots SET application_number = ? WHERE id = ? AND application_number IS NULL",
+            "UPDATE plots SET application_number = ? WHERE id = ? AND application_number IS ?",
         )
-        .bind(number)
+        .bind(to)
         .bind(id.to_string())
+        .bind(from)
         .execute(&mut *tx)
         .await?
         .rows_affected();

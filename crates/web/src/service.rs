@@ -50,25 +50,36 @@ pub async fn submit(
         Some(id) => state.store.plot(id).await?,
         None => None,
     };
+    let id = Uuid::now_v7();
     let (application, event) = with_rules(state, None, plot.as_ref(), |ctx| {
-        let id = Uuid::now_v7();
         connection::open(&intake, licence.as_ref(), id, String::new(), actor, ctx)
     })?;
 
+    // One application per ledger plot: the plot is claimed before the
+    // application is written, named once it has its number, and given back
+    // if the write fails.
+    let claim = format!("claim:{id}");
+    let Some(plot) = plot.filter(|_| application.community.is_some()) else {
+        return Ok(state
+            .store
+            .create_application(&application, &event, idempotency_key.as_deref())
+            .await?);
+    };
+    if !state.store.claim_plot(plot.id, None, Some(&claim)).await? {
+        return Err(gasdesk_domain::DomainError::invalid("plot_id").into());
+    }
     let created = state
         .store
         .create_application(&application, &event, idempotency_key.as_deref())
-        .await?;
-    // The ledger entry points at the application that started from it. The
-    // application names its plot itself, so a link that fails here (two
-    // applications from one plot at the same moment) loses nothing: the
-    // ledger keeps the first.
-    if let (Created::New(app), Some(plot)) = (&created, &plot)
-        && !state.store.link_plot(plot.id, &app.number).await?
-    {
-        tracing::warn!(plot = %plot.id, "plot already linked to another application");
+        .await;
+    let named = match &created {
+        Ok(Created::New(app)) => Some(app.number.as_str()),
+        _ => None,
+    };
+    if !state.store.claim_plot(plot.id, Some(&claim), named).await? {
+        tracing::warn!(plot = %plot.id, "a claimed plot changed meanwhile");
     }
-    Ok(created)
+    Ok(created?)
 }
 
 fn scoped_key(key: &str, intake: &Intake) -> String {
@@ -538,8 +549,8 @@ pub async fn publish_catalogue(
         return Err(AppError::Domain(gasdesk_domain::DomainError::Forbidden));
     }
     let items = gasdesk_domain::catalogue::check_items(items)?;
-    let note = note.map(str::trim).filter(|n| !n.is_empty());
-    if note.is_some_and(|n| n.chars().count() > 500 || n.chars().any(char::is_control)) {
+    let note = connection::optional_text("note", &note.map(str::to_string))?;
+    if note.as_ref().is_some_and(|n| n.chars().count() > 500) {
         return Err(gasdesk_domain::DomainError::invalid("note").into());
     }
     let catalogue = PriceCatalogue {
@@ -547,7 +558,7 @@ pub async fn publish_catalogue(
         items,
         published_at: state.now(),
         published_by: staff.actor().name,
-        note: note.map(str::to_string),
+        note,
     };
     Ok(state.store.publish_catalogue(&catalogue).await?)
 }
@@ -586,16 +597,11 @@ pub async fn plot_layout(
         return Err(AppError::Domain(gasdesk_domain::DomainError::Forbidden));
     }
     let mut plot = state.store.plot(id).await?.ok_or(AppError::NotFound)?;
-    let layout = layout.trim();
-    if layout.is_empty()
-        || layout.chars().count() > 2000
-        || layout
-            .chars()
-            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        return Err(gasdesk_domain::DomainError::invalid("source_pipeline_layout").into());
-    }
-    plot.source_pipeline_layout = Some(layout.to_string());
+    let layout = connection::optional_text("source_pipeline_layout", &Some(layout.to_string()))?
+        .ok_or(gasdesk_domain::DomainError::invalid(
+            "source_pipeline_layout",
+        ))?;
+    plot.source_pipeline_layout = Some(layout);
     plot.updated_at = state.now();
     state.store.save_plot(&plot).await?;
     Ok(plot)

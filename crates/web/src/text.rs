@@ -377,6 +377,11 @@ fn domain_message(d: &DomainError) -> String {
                 .into()
         }
         DomainError::DrawingNotReturned => "该图纸最新版本正在审查或已通过，无需重新提交。".into(),
+        DomainError::WaitBackdated => {
+            "转入等待用户配合应在当时登记，不能补录到过去：已经过去的时间计入公司时限。".into()
+        }
+        DomainError::TimeBeforeStep => "时间不能早于本环节所依据的上一环节。".into(),
+        DomainError::HandInPending => "该资料已有一份补交待审核，请先审核。".into(),
         DomainError::HouseholdsMissing => "请先录入楼栋、单元、楼层、户号信息。".into(),
     }
 }

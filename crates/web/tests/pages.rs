@@ -4,7 +4,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::{App, USCC, application_form};
+use common::{App, INSTITUTION_USCC, USCC, application_form};
 use gasdesk_domain::Role;
 use gasdesk_domain::uscc::Uscc;
 
@@ -1326,7 +1326,7 @@ async fn an_online_applicant_asks_for_the_one_stop_service_with_their_materials(
 
     // Ready for the 102 standard, but a hospital asking for the turnkey
     // service: it holds no business licence and is never asked for one.
-    let mut form = application_form(USCC[0], "k-online-one-stop");
+    let mut form = application_form(INSTITUTION_USCC, "k-online-one-stop");
     form.extend([
         ("line", "one_stop"),
         ("applicant_kind", "institution"),

@@ -6,6 +6,7 @@
 //! - `community_pages`: the same line on the Chinese pages, by form posts.
 //! - `workflow_cases`: the shared workflow cases.
 //! - `hardening`: bad, hostile or careless input.
+//! - `hardening_lines`: the same on the one-stop and community lines.
 //! - `cli`: the `gasdesk` binary as operators use it.
 //! - `copy_history`: `gasdesk copy` from SQLite to PostgreSQL.
 //! - `browser`: an online application to gas-on in headless Chromium.
@@ -16,6 +17,7 @@ mod cli;
 mod community_pages;
 mod copy_history;
 mod hardening;
+mod hardening_lines;
 mod several_servers;
 mod story_102;
 mod story_community;

@@ -601,7 +601,7 @@ async fn an_online_registration_by_an_institution_is_answered_within_two_hours(s
     // Tue 2026-03-10 11:00 online: a county hospital, which holds no
     // business licence and is never asked for one.
     server.at("2026-03-10T11:00");
-    let mut body = intake("online", USCC[5]);
+    let mut body = intake("online", INSTITUTION_USCC);
     body["line"] = json!("one_stop");
     body["applicant_kind"] = json!("institution");
     body["materials"] = json!(["appliance_list", "floor_plan"]);

@@ -24,6 +24,11 @@ pub const USCC: [&str; 3] = [
     "91411224MA0003CCX5",
 ];
 
+/// A valid code of a public institution (registration authority 1,
+/// category 2), check characters computed by hand from GB 32100-2015 and
+/// GB 11714: such a unit holds no business licence.
+pub const INSTITUTION_USCC: &str = "124112244567890119";
+
 pub const PASSWORD: &str = "correct-horse-battery";
 
 /// Reads a Beijing-time instant such as `2026-03-03T10:00`.
