@@ -118,6 +118,8 @@ pub enum LicenceCheck {
     ToConfirmByPhone,
     /// Confirmed by the customer manager on the first call.
     ConfirmedByPhone,
+    /// A copy handed in for a pre-accepted application and accepted.
+    CopyAccepted,
 }
 
 /// Where an application stands in its service line.

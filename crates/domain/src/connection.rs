@@ -51,6 +51,9 @@ pub struct Intake {
     pub phone: String,
     pub uscc: String,
     pub site_address: String,
+    // TODO: a new residential community has no use for the 102 readiness
+    // answers, yet every intake carries them (the counter form asks them of
+    // a developer too); they should be optional per line.
     pub readiness: Readiness,
     /// When the applicant asked, for counter and hotline intake entered a
     /// little later; the online hall always uses the server's time.

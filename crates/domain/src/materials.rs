@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::Channel;
-use crate::application::{Actor, Application};
+use crate::application::{Actor, Application, LicenceCheck};
 use crate::connection::{optional_text, required_text};
 use crate::error::DomainError;
 use crate::registry::BusinessLicence;
@@ -243,6 +243,10 @@ pub fn review(
         if let Some(m) = app.materials.iter_mut().find(|m| m.key == key) {
             m.status = MaterialStatus::Provided;
             m.owed_until = None;
+        }
+        // The licence the registry did not know is now on file.
+        if LICENCES.contains(&key.as_str()) && app.licence == LicenceCheck::ToConfirmByPhone {
+            app.licence = LicenceCheck::CopyAccepted;
         }
     }
     Ok(())

@@ -366,6 +366,7 @@ async fn a_pre_accepted_counter_application_goes_from_registration_to_gas_on(ser
     let accept = json!({"type": "review_hand_in", "hand_in": 2, "accepted": true});
     let app = ok(&server, &desk, &number, &mut v, "2026-03-13T09:35", accept).await;
     assert_eq!(app["materials"][0]["status"], "provided");
+    assert_eq!(app["licence"]["state"], "copy_accepted");
     let kept: Vec<(&str, &str)> = app["hand_ins"]
         .as_array()
         .unwrap()

@@ -100,6 +100,7 @@ pub fn licence(check: &LicenceCheck) -> String {
         }
         LicenceCheck::ToConfirmByPhone => "待电话确认（登记信息中未查到该代码）".to_string(),
         LicenceCheck::ConfirmedByPhone => "已电话确认".to_string(),
+        LicenceCheck::CopyAccepted => "已补交执照复印件并审核通过".to_string(),
     }
 }
 
