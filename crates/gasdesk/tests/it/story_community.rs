@@ -9,31 +9,6 @@ use serde_json::{Value, json};
 
 on_both_backends!(a_community_from_the_ledger_gets_gas_for_every_household);
 
-async fn ok(
-    server: &TestServer,
-    who: &Session,
-    number: &str,
-    version: &mut i64,
-    at: &str,
-    action: Value,
-) -> Value {
-    server.at(at);
-    let (status, body) = server.act(who, number, *version, action).await;
-    assert_eq!(status, 200, "{body}");
-    *version = body["version"].as_i64().unwrap();
-    body
-}
-
-async fn refused(server: &TestServer, who: &Session, number: &str, v: i64, a: Value, code: &str) {
-    let (status, body) = server.act(who, number, v, a).await;
-    assert!(matches!(status, 403 | 409 | 422), "{status} {body}");
-    assert_eq!(body["code"], code, "{body}");
-}
-
-fn due(app: &Value, key: &str) -> Value {
-    deadline(app, key)["due_at"].clone()
-}
-
 async fn a_community_from_the_ledger_gets_gas_for_every_household(server: TestServer) {
     let desk = server.staff("desk", "王前台", Role::ServiceStaff).await;
     let cm = server.staff("cm", "李经理", Role::CustomerManager).await;

@@ -12,56 +12,6 @@ on_both_backends!(
     an_online_registration_by_an_institution_is_answered_within_two_hours,
 );
 
-/// Takes an action at a Beijing time and expects it to succeed; returns the
-/// application and moves `version` on.
-async fn ok(
-    server: &TestServer,
-    who: &Session,
-    number: &str,
-    version: &mut i64,
-    at: &str,
-    action: Value,
-) -> Value {
-    server.at(at);
-    let (status, body) = server.act(who, number, *version, action).await;
-    assert_eq!(status, 200, "{body}");
-    *version = body["version"].as_i64().unwrap();
-    body
-}
-
-/// Takes an action and expects it refused with `code`, changing nothing.
-async fn refused(
-    server: &TestServer,
-    who: &Session,
-    number: &str,
-    version: i64,
-    action: Value,
-    code: &str,
-) {
-    let (status, body) = server.act(who, number, version, action).await;
-    assert!(
-        status == 409 || status == 422 || status == 403,
-        "{status} {body}"
-    );
-    assert_eq!(body["code"], code, "{body}");
-    let (_, after) = server
-        .send(
-            "GET",
-            &format!("/api/v1/applications/{number}"),
-            Some(who),
-            None,
-        )
-        .await;
-    assert_eq!(
-        after["application"]["version"], version,
-        "a refusal changed it"
-    );
-}
-
-fn due(app: &Value, key: &str) -> Value {
-    deadline(app, key)["due_at"].clone()
-}
-
 async fn publish(server: &TestServer, who: &Session, pipe_fen: i64) -> Value {
     let items = json!([
         {"code": "GD-DN25", "name": "DN25 镀锌钢管安装", "unit": "米", "unit_price_fen": pipe_fen},

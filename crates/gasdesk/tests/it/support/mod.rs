@@ -260,3 +260,53 @@ pub fn deadline<'a>(detail: &'a Value, key: &str) -> &'a Value {
         .find(|d| d["key"] == key)
         .unwrap_or_else(|| panic!("no deadline {key} in {detail}"))
 }
+
+/// Takes an action at a Beijing time and expects it to succeed; returns the
+/// application and moves `version` on.
+pub async fn ok(
+    server: &TestServer,
+    who: &Session,
+    number: &str,
+    version: &mut i64,
+    at: &str,
+    action: Value,
+) -> Value {
+    server.at(at);
+    let (status, body) = server.act(who, number, *version, action).await;
+    assert_eq!(status, 200, "{body}");
+    *version = body["version"].as_i64().unwrap();
+    body
+}
+
+/// Takes an action and expects it refused with `code`, changing nothing.
+pub async fn refused(
+    server: &TestServer,
+    who: &Session,
+    number: &str,
+    version: i64,
+    action: Value,
+    code: &str,
+) {
+    let (status, body) = server.act(who, number, version, action).await;
+    assert!(
+        status == 409 || status == 422 || status == 403,
+        "{status} {body}"
+    );
+    assert_eq!(body["code"], code, "{body}");
+    let (_, after) = server
+        .send(
+            "GET",
+            &format!("/api/v1/applications/{number}"),
+            Some(who),
+            None,
+        )
+        .await;
+    assert_eq!(
+        after["application"]["version"], version,
+        "a refusal changed it"
+    );
+}
+
+pub fn due(app: &Value, key: &str) -> Value {
+    deadline(app, key)["due_at"].clone()
+}
